@@ -1,0 +1,132 @@
+"""Settings from the environment, in one frozen object.
+
+Production (``JZT_ENV=production``) refuses to start while any secret is missing and
+names every one of them. Dev and test fall back to the documented defaults below,
+which are printed at start-up; an environment variable always wins over a default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace as _replace
+from typing import Mapping
+
+#: Dev defaults. Never used in production. The AES key is 43 characters as WeChat
+#: issues it; the data key is a Fernet key (urlsafe base64 of 32 bytes).
+DEV_DEFAULTS: dict[str, str] = {
+    "DATABASE_URL": "sqlite:///var/jiuzhutong.db",
+    "REDIS_URL": "",  # empty: the embedded in-process Redis (fakeredis) and queue
+    "WECHAT_TOKEN": "devtoken",
+    "WECHAT_APP_ID": "wxdev000000000000",
+    "WECHAT_APP_SECRET": "devsecret",
+    "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "DATA_KEY": "ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=",
+}
+
+#: What production must be given explicitly.
+REQUIRED_IN_PRODUCTION = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "WECHAT_TOKEN",
+    "WECHAT_APP_ID",
+    "WECHAT_APP_SECRET",
+    "WECHAT_ENCODING_AES_KEY",
+    "DATA_KEY",
+)
+
+ENVIRONMENTS = ("dev", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot make a working configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    redis_url: str | None
+    wechat_token: str
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_encoding_aes_key: str
+    data_key: str
+    #: seconds a signed request's timestamp may differ from our clock
+    signature_window: int = 300
+    #: largest request body accepted on /wechat
+    max_body_bytes: int = 64 * 1024
+    #: a reply later than this is sent again as a customer-service message
+    reply_budget_seconds: float = 4.0
+    #: longest passive reply, in characters (WeChat drops longer ones)
+    max_reply_chars: int = 600
+    #: template id for service notices outside the 48-hour window ("" = none configured)
+    notice_template_id: str = ""
+    #: "record" keeps outbound messages in the database only; "wechat" sends them
+    transport: str = "record"
+    #: where the simulator and links point
+    public_url: str = "http://127.0.0.1:5000"
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        environ = os.environ if environ is None else environ
+        env = environ.get("JZT_ENV", "dev")
+        if env not in ENVIRONMENTS:
+            raise ConfigError(f"JZT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+        values = {name: environ.get(name) for name in DEV_DEFAULTS}
+        if env == "production":
+            missing = [name for name in REQUIRED_IN_PRODUCTION if not values.get(name)]
+            if missing:
+                raise ConfigError("missing settings for production: " + ", ".join(missing))
+        else:
+            values = {name: (value if value is not None else DEV_DEFAULTS[name]) for name, value in values.items()}
+        default_transport = "wechat" if env == "production" else "record"
+        settings = cls(
+            env=env,
+            database_url=values["DATABASE_URL"],
+            redis_url=values["REDIS_URL"] or None,
+            wechat_token=values["WECHAT_TOKEN"],
+            wechat_app_id=values["WECHAT_APP_ID"],
+            wechat_app_secret=values["WECHAT_APP_SECRET"],
+            wechat_encoding_aes_key=values["WECHAT_ENCODING_AES_KEY"],
+            data_key=values["DATA_KEY"],
+            notice_template_id=environ.get("WECHAT_NOTICE_TEMPLATE_ID", ""),
+            transport=environ.get("JZT_TRANSPORT", default_transport),
+            public_url=environ.get("JZT_PUBLIC_URL", "http://127.0.0.1:5000"),
+        )
+        if overrides:
+            settings = settings.replace(**overrides)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes) -> "Settings":
+        return _replace(self, **changes)
+
+    def validate(self) -> None:
+        problems = []
+        if len(self.wechat_encoding_aes_key) != 43:
+            problems.append("WECHAT_ENCODING_AES_KEY must be 43 characters (as the WeChat console shows it)")
+        if self.transport not in ("record", "wechat"):
+            problems.append("JZT_TRANSPORT must be 'record' or 'wechat'")
+        if self.env == "production" and self.transport != "wechat":
+            problems.append("production sends through WeChat (JZT_TRANSPORT=wechat)")
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    def describe(self) -> str:
+        """A printable summary with secrets hidden, for the start-up banner."""
+        secret = {"wechat_app_secret", "wechat_encoding_aes_key", "data_key", "wechat_token"}
+        lines = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in secret and value:
+                value = value[:3] + "…(hidden)"
+            lines.append(f"  {f.name} = {value!r}")
+        return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""Handle one inbound WeChat message exactly once, inside one transaction.
+
+The inbound row is inserted first: a second delivery of the same message (a WeChat
+retry that slipped past Redis, or any delivery while Redis is down) fails on the
+unique key and everything it did is rolled back. Notices are enqueued only after
+commit. The reply is recorded as an outbound message like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from conversations import menu
+from conversations.inputs import UserInput
+from handlers.router import route
+from handlers.turn import Answer, Turn
+from models.db import utcnow
+from models.messages import Channel, OutboundStatus, record_inbound, record_outbound
+from workers.context import Context
+from workers.jobs import enqueue_send
+
+log = logging.getLogger(__name__)
+
+
+class Duplicate(Exception):
+    """This delivery was processed before (found by the database, not Redis)."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """What handlers may use, without knowing about Flask or RQ."""
+
+    ctx: Context
+
+    @property
+    def redis(self):
+        return self.ctx.redis
+
+    @property
+    def messenger(self):
+        return self.ctx.messenger
+
+    @property
+    def cipher(self):
+        return self.ctx.cipher
+
+    @property
+    def settings(self):
+        return self.ctx.settings
+
+    def enqueue_send(self, outbound_id: int) -> bool:
+        return enqueue_send(self.ctx, outbound_id)
+
+
+def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str) -> Answer:
+    """Process one message and return what to answer. Raises ``Duplicate``."""
+    started = time.monotonic()
+    services = Services(ctx)
+    with ctx.Session.begin() as db:
+        try:
+            inbound = record_inbound(db, openid, delivery_key, msg_type, ctx.cipher.encrypt(body))
+        except IntegrityError:
+            raise Duplicate(delivery_key) from None
+        turn = Turn(openid=openid, input=user_input, now=utcnow(), db=db, services=services)
+        answer = split_long(route(turn), ctx.settings.max_reply_chars)
+        late = time.monotonic() - started > ctx.settings.reply_budget_seconds
+        _record_answer(turn, answer, inbound.id, late)
+    for callback in turn.after_commit:
+        callback()
+    if late:
+        log.warning("turn for %s took over the reply budget; answering by customer-service message", msg_type)
+        return Answer()
+    return answer
+
+
+def _record_answer(turn: Turn, answer: Answer, inbound_id: int, late: bool) -> None:
+    """The first text is the passive reply; the rest follow as customer-service messages."""
+    for index, text in enumerate(answer.texts):
+        if index == 0 and not late:
+            record_outbound(
+                turn.db, turn.openid, Channel.REPLY, turn.services.cipher.encrypt(text),
+                kind="reply", status=OutboundStatus.SENT, inbound_id=inbound_id,
+            )
+            continue
+        row = turn.services.messenger.queue_text(turn.db, turn.openid, text, kind="reply")
+        turn.after_commit.append(lambda row_id=row.id: turn.services.enqueue_send(row_id))
+
+
+def split_long(answer: Answer, limit: int) -> Answer:
+    """Keep every text under WeChat's practical limit, splitting at line breaks."""
+    parts: list[str] = []
+    for text in answer.texts:
+        parts.extend(_split(text, limit))
+    if len(parts) > len(answer.texts):
+        parts[0] = parts[0] + "\n" + menu.MORE_FOLLOWS if len(parts[0]) + 20 < limit else parts[0]
+    return Answer(tuple(parts))
+
+
+def _split(text: str, limit: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    chunks, current = [], ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                chunks.append(current.rstrip("\n"))
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            chunks.append(current.rstrip("\n"))
+            current = ""
+        current += line
+    if current.strip():
+        chunks.append(current.rstrip("\n"))
+    return chunks

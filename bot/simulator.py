@@ -1,0 +1,71 @@
+"""Dev only: a web chat page that talks to the bot through the real ``/wechat`` path.
+
+``/simulator`` lets you pick a persona and chat; each message is signed (and in safe
+mode encrypted) exactly as WeChat would, posted to ``/wechat`` through the WSGI
+stack, and the reply decrypted for display. ``/dev/inbox/<openid>`` lists what the
+bot sent that persona outside replies (notices), as JSON. Registered only in dev.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+
+from bot.demo import PERSONAS
+from bot.simclient import WeChatServer
+from models.messages import outbound_for
+
+bp = Blueprint("simulator", __name__, template_folder="templates")
+
+
+def _server() -> WeChatServer:
+    settings = current_app.config["JZT_SETTINGS"]
+    return WeChatServer(
+        settings.wechat_token,
+        settings.wechat_app_id,
+        settings.wechat_encoding_aes_key,
+        safe_mode=request.args.get("mode", "safe") != "plain",
+    )
+
+
+@bp.get("/simulator")
+def page():
+    return render_template("simulator.html", personas=PERSONAS)
+
+
+@bp.post("/simulator/send")
+def send():
+    data = request.get_json(silent=True) or {}
+    openid = str(data.get("openid", ""))[:64]
+    if not openid:
+        return jsonify(error="请选择一个身份"), 400
+    server = _server()
+    kind = data.get("kind", "text")
+    if kind == "voice":
+        delivery = server.voice(openid, str(data.get("text", "")))
+    elif kind == "location":
+        delivery = server.location(openid, float(data.get("lat", 31.40)), float(data.get("lng", 116.33)), str(data.get("label", "")))
+    elif kind == "image":
+        delivery = server.image(openid)
+    elif kind == "menu":
+        delivery = server.event(openid, "CLICK", key=str(data.get("text", "")))
+    elif kind == "subscribe":
+        delivery = server.event(openid, "subscribe")
+    else:
+        delivery = server.text(openid, str(data.get("text", "")))
+    with current_app.test_client() as client:
+        response = client.post(delivery.url, data=delivery.body, content_type="text/xml")
+    reply = server.read_reply(response.data) if response.status_code == 200 else None
+    return jsonify(status=response.status_code, reply=(reply or {}).get("Content", ""))
+
+
+@bp.get("/dev/inbox/<openid>")
+def inbox(openid: str):
+    ctx = current_app.extensions["jzt.context"]
+    after = request.args.get("after", 0, type=int)
+    with ctx.Session() as db:
+        rows = outbound_for(db, openid, after_id=after)
+        messages = [
+            {"id": r.id, "channel": r.channel, "kind": r.kind, "status": r.status, "text": ctx.cipher.decrypt(r.body_enc), "at": r.created_at.isoformat()}
+            for r in rows
+        ]
+    return jsonify(openid=openid, messages=messages)

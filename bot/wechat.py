@@ -1,0 +1,195 @@
+"""The WeChat protocol, through wechatpy: signatures, safe mode, parsing, replies.
+
+Everything here is a thin, strict layer over wechatpy. It adds what wechatpy leaves
+out: signatures compared in constant time, a timestamp window, a body-size cap,
+refusing DTDs before parsing, turning wechatpy's built-in exceptions for bad
+ciphertext into one ``BadRequest``, and escaping ``]]>`` in reply text.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import TextReply
+from wechatpy.utils import WeChatSigner
+
+from conversations.inputs import InputKind, Location, UserInput
+
+
+class Forbidden(Exception):
+    """Not from WeChat: bad or stale signature, or a replayed query (HTTP 403)."""
+
+
+class BadRequest(Exception):
+    """Signed but unusable: malformed, oversized, hostile or undecryptable (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class SignedQuery:
+    signature: str
+    timestamp: str
+    nonce: str
+    encrypted: bool
+    msg_signature: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "SignedQuery":
+        return cls(
+            signature=args.get("signature", ""),
+            timestamp=args.get("timestamp", ""),
+            nonce=args.get("nonce", ""),
+            encrypted=args.get("encrypt_type", "raw") == "aes",
+            msg_signature=args.get("msg_signature", ""),
+        )
+
+    @property
+    def replay_key(self) -> str:
+        return f"{self.signature}:{self.timestamp}:{self.nonce}"
+
+
+def sign(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass(frozen=True)
+class WeChatProtocol:
+    token: str
+    app_id: str
+    encoding_aes_key: str
+    window_seconds: int = 300
+    max_body_bytes: int = 64 * 1024
+
+    @property
+    def crypto(self) -> WeChatCrypto:
+        return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
+
+    # -- inbound -------------------------------------------------------------------
+
+    def verify_query(self, query: SignedQuery, now: float | None = None) -> None:
+        """Check the plain signature and the timestamp's age, or raise ``Forbidden``."""
+        if not (query.signature and query.timestamp and query.nonce):
+            raise Forbidden("missing signature parameters")
+        if not _same(sign(self.token, query.timestamp, query.nonce), query.signature):
+            raise Forbidden("bad signature")
+        try:
+            age = abs((time.time() if now is None else now) - int(query.timestamp))
+        except ValueError:
+            raise Forbidden("bad timestamp") from None
+        if age > self.window_seconds:
+            raise Forbidden("stale timestamp")
+
+    def verify_echo(self, query: SignedQuery, echostr: str) -> str:
+        """The URL check in the WeChat console (GET): returns the text to echo."""
+        self.verify_query(query)
+        return echostr
+
+    def open_body(self, query: SignedQuery, body: bytes) -> str:
+        """The message XML in clear: checked for size and DTDs, decrypted in safe mode."""
+        if len(body) > self.max_body_bytes:
+            raise BadRequest("body too large")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("body is not UTF-8") from None
+        _refuse_dtd(text)
+        if not query.encrypted:
+            return text
+        if not query.msg_signature:
+            raise Forbidden("missing msg_signature")
+        try:
+            clear = self.crypto.decrypt_message(text, query.msg_signature, query.timestamp, query.nonce)
+        except InvalidSignatureException:
+            raise Forbidden("bad msg_signature") from None
+        except InvalidAppIdException:
+            raise BadRequest("wrong app id") from None
+        except Exception as exc:
+            # wechatpy raises built-ins for bad keys and garbage ciphertext: UnicodeDecodeError,
+            # binascii.Error, struct.error, ValueError, KeyError, RecursionError ...
+            raise BadRequest(f"cannot decrypt ({type(exc).__name__})") from None
+        clear = clear if isinstance(clear, str) else clear.decode("utf-8", "replace")
+        _refuse_dtd(clear)
+        return clear
+
+    def parse(self, xml: str) -> BaseMessage:
+        try:
+            message = parse_message(xml)
+        except RecursionError:
+            raise BadRequest("XML nested too deeply") from None
+        except Exception as exc:  # expat, xmltodict and wechatpy all raise their own kinds
+            raise BadRequest(f"malformed XML ({type(exc).__name__})") from None
+        if message is None or not getattr(message, "source", None):
+            raise BadRequest("not a WeChat message")
+        return message
+
+    # -- outbound ------------------------------------------------------------------
+
+    def render_text(self, message: BaseMessage, text: str) -> str:
+        return TextReply(content=escape_cdata(text), message=message).render()
+
+    def seal(self, query: SignedQuery, reply_xml: str) -> str:
+        """Encrypt the reply whenever the request was encrypted."""
+        if not query.encrypted:
+            return reply_xml
+        return self.crypto.encrypt_message(reply_xml, query.nonce)
+
+
+def escape_cdata(text: str) -> str:
+    """Make ``]]>`` harmless inside wechatpy's ``<![CDATA[...]]>``."""
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
+def _refuse_dtd(xml: str) -> None:
+    head = xml[:4096].upper()
+    if "<!DOCTYPE" in head or "<!ENTITY" in xml.upper():
+        raise BadRequest("DTDs and entities are refused")
+
+
+# -- from wechatpy messages to what the dialogue sees ---------------------------------
+
+def delivery_key(message: BaseMessage) -> str:
+    """WeChat's identity of one delivery: MsgId, or CreateTime + event for events."""
+    if message.type == "event":
+        return f"e:{message.time}:{message.event}"
+    return f"m:{message.id}"
+
+
+def to_user_input(message: BaseMessage) -> UserInput:
+    try:
+        return _to_user_input(message)
+    except (TypeError, ValueError):
+        raise BadRequest("message fields out of shape") from None
+
+
+def _to_user_input(message: BaseMessage) -> UserInput:
+    kind = message.type
+    if kind == "text":
+        return UserInput(InputKind.TEXT, message.content or "")
+    if kind == "voice":
+        return UserInput(InputKind.VOICE, message.recognition or "", media_id=message.media_id)
+    if kind == "location":
+        lat, lng = message.location
+        return UserInput(InputKind.LOCATION, message.label or "", location=Location(float(lat), float(lng), message.label or ""))
+    if kind == "image":
+        return UserInput(InputKind.IMAGE, media_id=message.media_id)
+    if kind == "link":
+        return UserInput(InputKind.LINK, message.title or "")
+    if kind == "event":
+        event = message.event
+        if event == "click":
+            return UserInput(InputKind.MENU, message.key or "")
+        if event == "location":
+            return UserInput(InputKind.EVENT, "location", location=Location(float(message.latitude), float(message.longitude)))
+        return UserInput(InputKind.EVENT, event)
+    return UserInput(InputKind.OTHER, kind)

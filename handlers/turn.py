@@ -1,0 +1,49 @@
+"""One turn: what a handler gets, and what it answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.inputs import UserInput
+
+
+@dataclass
+class Turn:
+    """One incoming message, handled inside one database transaction.
+
+    ``services`` carries what handlers may use (Redis, the messenger, the cipher ...);
+    ``after_commit`` collects callbacks, e.g. enqueueing notices, that must run only
+    once the transaction is committed.
+    """
+
+    openid: str
+    input: UserInput
+    now: dt.datetime
+    db: Session
+    services: Any
+    after_commit: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user sees: texts in order (the first is the passive reply), or nothing."""
+
+    texts: tuple[str, ...] = ()
+
+    @classmethod
+    def say(cls, *texts: str) -> "Answer":
+        return cls(tuple(t for t in texts if t))
+
+    @property
+    def silent(self) -> bool:
+        return not self.texts
+
+
+def notify(turn: Turn, openid: str, text: str, *, kind: str = "notice") -> None:
+    """Send ``text`` to another user (or this one, later), after this turn commits."""
+    row = turn.services.messenger.queue_text(turn.db, openid, text, kind=kind)
+    turn.after_commit.append(lambda: turn.services.enqueue_send(row.id))

@@ -1,0 +1,131 @@
+"""Every message in and out, kept for the trace (服务留痕).
+
+Bodies are encrypted (they may carry ID numbers or health details). An inbound
+message is unique per (openid, delivery key): WeChat's retries of one message, even
+when they race on different web workers, insert one row; the second insert fails
+and its transaction (with everything the handler did) is rolled back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.db import Base, IdPk, OpenId, Timestamp, utcnow
+
+
+class Channel(str, Enum):
+    REPLY = "reply"  # the passive reply to a message
+    CUSTOMER_SERVICE = "customer_service"  # 客服消息, 48 h after the user's last message
+    TEMPLATE = "template"  # 模板消息 (service notices)
+
+
+class OutboundStatus(str, Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries; visible to staff
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("openid", "delivery_key", name="uq_inbound_delivery"),
+        Index("ix_inbound_openid_received", "openid", "received_at"),
+    )
+
+    id: Mapped[IdPk]
+    openid: Mapped[str] = mapped_column(String(64))
+    delivery_key: Mapped[str] = mapped_column(String(96))
+    msg_type: Mapped[str] = mapped_column(String(32))
+    body_enc: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[Timestamp]
+
+
+class OutboundMessage(Base):
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_openid_created", "openid", "created_at"),)
+
+    id: Mapped[IdPk]
+    openid: Mapped[OpenId]
+    channel: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(32), default="text")
+    body_enc: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING.value, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(255))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    created_at: Mapped[Timestamp]
+    sent_at: Mapped[dt.datetime | None]
+
+
+def record_inbound(session: Session, openid: str, delivery_key: str, msg_type: str, body_enc: str | None) -> InboundMessage:
+    """Add the inbound row and flush, so a duplicate delivery fails here, early."""
+    row = InboundMessage(openid=openid, delivery_key=delivery_key, msg_type=msg_type, body_enc=body_enc)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def record_outbound(
+    session: Session,
+    openid: str,
+    channel: Channel,
+    body_enc: str,
+    *,
+    kind: str = "text",
+    status: OutboundStatus = OutboundStatus.PENDING,
+    inbound_id: int | None = None,
+) -> OutboundMessage:
+    row = OutboundMessage(
+        openid=openid,
+        channel=channel.value,
+        kind=kind,
+        body_enc=body_enc,
+        status=status.value,
+        inbound_id=inbound_id,
+        sent_at=utcnow() if status is OutboundStatus.SENT else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def last_inbound_at(session: Session, openid: str) -> dt.datetime | None:
+    return session.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.openid == openid))
+
+
+def customer_service_sent_since(session: Session, openid: str, since: dt.datetime) -> int:
+    return session.scalar(
+        select(func.count(OutboundMessage.id)).where(
+            OutboundMessage.openid == openid,
+            OutboundMessage.channel == Channel.CUSTOMER_SERVICE.value,
+            OutboundMessage.status == OutboundStatus.SENT.value,
+            OutboundMessage.sent_at >= since,
+        )
+    )
+
+
+def pending_outbound_ids(session: Session, older_than: dt.datetime, limit: int = 500) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboundMessage.id)
+            .where(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < older_than)
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def outbound_for(session: Session, openid: str, after_id: int = 0, limit: int = 100) -> list[OutboundMessage]:
+    """Messages sent to ``openid`` outside passive replies (notices), oldest first."""
+    return list(
+        session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.openid == openid, OutboundMessage.channel != Channel.REPLY.value, OutboundMessage.id > after_id)
+            .order_by(OutboundMessage.id)
+            .limit(limit)
+        )
+    )

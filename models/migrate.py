@@ -1,0 +1,26 @@
+"""Apply Alembic migrations programmatically (``flask db upgrade``, tests, ``make run``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+SCRIPT_LOCATION = str(Path(__file__).with_name("migrations"))
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def revision(url: str, message: str, rev_id: str | None = None) -> None:
+    """Autogenerate a migration against a database at head (developers only)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)

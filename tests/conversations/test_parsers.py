@@ -1,0 +1,3 @@
+from conversations.inputs import UserInput
+def test_x():
+    assert UserInput.typed("a").text == "a"

@@ -1,0 +1,292 @@
+"""The /wechat webhook: verification, both modes, each message type, delivery rules, bad input."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from conversations import menu
+from models.messages import InboundMessage, OutboundMessage
+
+
+def count(ctx, model) -> int:
+    with ctx.Session() as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+# -- verification ---------------------------------------------------------------------
+
+
+def test_console_verification_echoes_echostr(client, wechat):
+    query = wechat.verification("hello-4321")
+    response = client.get("/wechat", query_string=query)
+    assert response.status_code == 200
+    assert response.data == b"hello-4321"
+
+
+def test_verification_with_wrong_signature_is_refused(client, wechat):
+    query = wechat.verification() | {"signature": "0" * 40}
+    response = client.get("/wechat", query_string=query)
+    assert response.status_code == 403
+    assert b"hello" not in response.data
+
+
+# -- round trips ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["safe", "plain"])
+def test_text_round_trip_answers_with_menu(client, wechat, plain_wechat, ctx, mode):
+    server = wechat if mode == "safe" else plain_wechat
+    delivery = server.text("o_user_1", "你好")
+    response = client.post(delivery.url, data=delivery.body)
+    assert response.status_code == 200
+    raw = response.data.decode()
+    if mode == "safe":
+        assert "<Encrypt>" in raw and "你好" not in raw and "救助通" not in raw
+    reply = server.read_reply(response.data)
+    assert reply["ToUserName"] == "o_user_1"
+    assert "求助" in reply["Content"]
+    assert count(ctx, InboundMessage) == 1
+    assert count(ctx, OutboundMessage) == 1
+
+
+def test_compatible_mode_body_with_clear_and_encrypted_fields_is_read_from_the_encrypted_part(client, wechat):
+    import xmltodict
+
+    delivery = wechat.text("o_user_2", "你好")
+    envelope = xmltodict.parse(delivery.body)["xml"]
+    envelope.update({"FromUserName": "o_user_2", "MsgType": "text", "Content": "你好"})
+    body = xmltodict.unparse({"xml": envelope}, full_document=False).encode()
+    response = client.post(delivery.url, data=body)
+    assert response.status_code == 200
+    assert "<Encrypt>" in response.data.decode()
+    assert "求助" in wechat.read_reply(response.data)["Content"]
+
+
+def test_stored_message_body_is_encrypted(client, wechat, ctx):
+    delivery = wechat.text("o_user_3", "我的身份证号是341525195001011234")
+    client.post(delivery.url, data=delivery.body)
+    with ctx.Session() as db:
+        row = db.scalars(select(InboundMessage)).one()
+    assert "341525" not in row.body_enc
+    assert "341525195001011234" in ctx.cipher.decrypt(row.body_enc)
+
+
+# -- each message type ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, expect",
+    [
+        (lambda s: s.voice("o_t", "你好"), "求助"),
+        (lambda s: s.voice("o_t", ""), "没听清"),
+        (lambda s: s.location("o_t", 31.39, 116.33, "霍山县衡山镇"), "求助"),
+        (lambda s: s.image("o_t"), "暂时处理不了"),
+        (lambda s: s.link("o_t"), "暂时处理不了"),
+        (lambda s: s.message("o_t", "shortvideo", {"MediaId": "m", "ThumbMediaId": "t"}), "暂时处理不了"),
+        (lambda s: s.message("o_t", "somethingnew", {}), "暂时处理不了"),
+        (lambda s: s.event("o_t", "subscribe"), "欢迎关注"),
+        (lambda s: s.event("o_t", "subscribe", key="qrscene_42", extra={"Ticket": "t"}), "欢迎关注"),
+        (lambda s: s.event("o_t", "SCAN", key="42", extra={"Ticket": "t"}), "欢迎关注"),
+        (lambda s: s.event("o_t", "CLICK", key="UNKNOWN_KEY"), "求助"),
+        (lambda s: s.event("o_t", "VIEW", key="http://example.invalid/"), None),
+        (lambda s: s.event("o_t", "unsubscribe"), None),
+        (lambda s: s.event("o_t", "LOCATION", extra={"Latitude": "31.39", "Longitude": "116.33", "Precision": "30"}), None),
+    ],
+    ids=["voice", "voice-empty", "location", "image", "link", "shortvideo", "unknown", "subscribe", "subscribe-qr", "scan", "click", "view", "unsubscribe", "location-event"],
+)
+def test_every_message_type_gets_a_polite_answer(chat, wechat, ctx, make, expect):
+    response = chat.post(make(wechat))
+    assert response.status_code == 200
+    reply = wechat.read_reply(response.data)
+    if expect is None:
+        assert reply is None and response.data == b"success"
+    else:
+        assert expect in reply["Content"]
+    assert count(ctx, InboundMessage) == 1
+
+
+# -- delivery rules -------------------------------------------------------------------
+
+
+def test_a_retry_gets_the_same_reply_and_is_processed_once(client, wechat, ctx):
+    delivery = wechat.text("o_retry", "你好", msg_id=777)
+    first = client.post(delivery.url, data=delivery.body)
+    second = client.post(delivery.url, data=delivery.body)
+    assert wechat.read_reply(first.data)["Content"] == wechat.read_reply(second.data)["Content"]
+    assert count(ctx, InboundMessage) == 1
+    assert count(ctx, OutboundMessage) == 1
+
+
+def test_same_msgid_from_two_users_is_two_messages(client, wechat, ctx):
+    for openid in ("o_a", "o_b"):
+        delivery = wechat.text(openid, "你好", msg_id=4242)
+        client.post(delivery.url, data=delivery.body)
+    assert count(ctx, InboundMessage) == 2
+
+
+def test_three_concurrent_deliveries_are_processed_once(app, wechat, ctx):
+    delivery = wechat.text("o_concurrent", "你好", msg_id=99001)
+    results: list = []
+    barrier = threading.Barrier(3)
+
+    def deliver():
+        with app.test_client() as client:
+            barrier.wait()
+            results.append(client.post(delivery.url, data=delivery.body))
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in results] == [200, 200, 200]
+    answered = [wechat.read_reply(r.data) for r in results]
+    assert any(a and "求助" in a["Content"] for a in answered)
+    assert all(a is None or "求助" in a["Content"] for a in answered)  # others: same reply or success
+    assert count(ctx, InboundMessage) == 1
+    assert count(ctx, OutboundMessage) == 1
+
+
+def test_database_catches_a_duplicate_when_redis_forgot(client, wechat, ctx):
+    delivery = wechat.text("o_forgot", "你好", msg_id=31337)
+    client.post(delivery.url, data=delivery.body)
+    ctx.redis.flushdb()  # Redis lost its memory (restart without persistence)
+    again = client.post(delivery.url, data=delivery.body)
+    assert again.status_code == 200 and again.data == b"success"
+    assert count(ctx, InboundMessage) == 1
+
+
+def test_events_are_deduplicated_by_sender_and_create_time(client, wechat, ctx):
+    delivery = wechat.event("o_ev", "subscribe", create_time=1_700_000_000 + int(time.time()) % 1000)
+    client.post(delivery.url, data=delivery.body)
+    client.post(delivery.url, data=delivery.body)
+    assert count(ctx, InboundMessage) == 1
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+def test_wrong_signature_is_403_and_stores_nothing(client, wechat, ctx):
+    delivery = wechat.text("o_bad", "你好")
+    query = dict(delivery.query, signature="f" * 40)
+    response = client.post("/wechat", query_string=query, data=delivery.body)
+    assert response.status_code == 403
+    assert count(ctx, InboundMessage) == 0
+
+
+def test_wrong_msg_signature_is_403(client, wechat, ctx):
+    delivery = wechat.text("o_bad", "你好")
+    response = client.post("/wechat", query_string=dict(delivery.query, msg_signature="0" * 40), data=delivery.body)
+    assert response.status_code == 403
+    assert count(ctx, InboundMessage) == 0
+
+
+@pytest.mark.parametrize("skew", [-3600, -301, 301, 86400])
+def test_stale_or_future_timestamp_is_403(client, settings, ctx, skew):
+    from bot.simclient import WeChatServer
+
+    server = WeChatServer(settings.wechat_token, settings.wechat_app_id, settings.wechat_encoding_aes_key, clock=lambda: time.time() + skew)
+    delivery = server.text("o_old", "你好")
+    assert client.post(delivery.url, data=delivery.body).status_code == 403
+    assert count(ctx, InboundMessage) == 0
+
+
+def test_plain_mode_query_replayed_with_another_body_is_403(client, plain_wechat, ctx):
+    first = plain_wechat.text("o_victim", "你好")
+    assert client.post(first.url, data=first.body).status_code == 200
+    forged = plain_wechat.text("o_attacker", "取消我的申请")
+    response = client.post(first.url, data=forged.body)  # captured query, new body
+    assert response.status_code == 403
+    assert count(ctx, InboundMessage) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<xml><ToUserName>a</ToUserName>",  # truncated
+        b"not xml at all",
+        b"\xff\xfe\x00garbage",  # invalid UTF-8
+        b"<xml></xml>",  # no sender
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><xml><Content>&lol2;</Content></xml>',
+        b'<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><FromUserName>&xxe;</FromUserName></xml>',
+        b"<xml>" + b"<a>" * 200_00 + b"</a>" * 200_00 + b"</xml>",  # deep nesting, but over the size cap too
+        b"<xml>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</xml>",
+        b"<xml>" + b"x" * (70 * 1024) + b"</xml>",  # over 64 KB
+    ],
+    ids=["truncated", "not-xml", "bad-utf8", "no-sender", "billion-laughs", "xxe", "huge-nesting", "nesting", "oversized"],
+)
+def test_malformed_or_hostile_plain_bodies_are_400_and_store_nothing(client, plain_wechat, ctx, body):
+    delivery = plain_wechat.text("o_x", "x")
+    response = client.post(delivery.url, data=body)
+    assert response.status_code == 400
+    assert b"Traceback" not in response.data
+    assert count(ctx, InboundMessage) == 0
+
+
+def test_deeply_nested_encrypted_xml_is_400(client, wechat, ctx):
+    nested = "<xml><ToUserName>a</ToUserName>" + "<a>" * 50_000 + "</a>" * 50_000 + "</xml>"
+    delivery = wechat.deliver(nested)
+    response = client.post(delivery.url, data=delivery.body)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "encrypt",
+    ["!!!notbase64!!!", "QUJD", "A" * 64, ""],
+    ids=["not-base64", "short", "garbage-blocks", "empty"],
+)
+def test_garbage_ciphertext_is_400_or_403(client, wechat, ctx, encrypt):
+    from bot.wechat import sign
+
+    delivery = wechat.text("o_x", "x")
+    query = dict(delivery.query)
+    query["msg_signature"] = sign(wechat.token, query["timestamp"], query["nonce"], encrypt)
+    body = f"<xml><ToUserName>gh</ToUserName><Encrypt>{encrypt}</Encrypt></xml>".encode()
+    response = client.post("/wechat", query_string=query, data=body)
+    assert response.status_code == 400
+    assert count(ctx, InboundMessage) == 0
+
+
+def test_wrong_aes_key_is_400(client, settings, ctx):
+    from bot.simclient import WeChatServer
+
+    other = WeChatServer(settings.wechat_token, settings.wechat_app_id, "Z" * 43)
+    delivery = other.text("o_x", "你好")
+    response = client.post(delivery.url, data=delivery.body)
+    assert response.status_code == 400
+    assert count(ctx, InboundMessage) == 0
+
+
+def test_cdata_breakout_in_echoed_text_cannot_inject_elements(settings):
+    from wechatpy import parse_message
+
+    from bot.wechat import WeChatProtocol
+
+    protocol = WeChatProtocol(settings.wechat_token, settings.wechat_app_id, settings.wechat_encoding_aes_key)
+    message = parse_message("<xml><ToUserName>gh</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>1</MsgId></xml>")
+    evil = "您说的是：]]></Content><MsgType><![CDATA[music]]></MsgType><Content><![CDATA["
+    xml = protocol.render_text(message, evil)
+    import xmltodict
+
+    parsed = xmltodict.parse(xml)["xml"]
+    assert parsed["MsgType"] == "text"
+    assert parsed["Content"] == evil
+
+
+def test_long_replies_are_split_under_the_limit():
+    from bot.inbound import split_long
+    from handlers.turn import Answer
+
+    answer = split_long(Answer.say("第一行\n" + "很长的内容。" * 300), 600)
+    assert len(answer.texts) > 1
+    assert all(len(t) <= 600 for t in answer.texts)
+    assert "随后" in answer.texts[0]
+    assert "".join(answer.texts).count("很长的内容。") == 300
+
+
+def test_menu_text_fits_a_single_reply():
+    assert len(menu.WELCOME) < 600

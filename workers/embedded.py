@@ -1,0 +1,58 @@
+"""The in-process worker of the embedded default (no Redis server, no worker process).
+
+A daemon thread runs RQ's own ``SimpleWorker`` in burst passes over the in-process
+Redis, with the scheduler (for Retry intervals and ``enqueue_in``) and the sweeper.
+Signals and SIGALRM only work in the main thread, so this worker installs no signal
+handlers and times jobs out with a timer instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
+
+from workers import jobs
+from workers.context import Context
+
+log = logging.getLogger(__name__)
+
+
+class ThreadWorker(SimpleWorker):
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+class EmbeddedWorker:
+    def __init__(self, ctx: Context, poll_seconds: float = 0.5, sweep_every: float = 60.0):
+        self.ctx = ctx
+        self.poll_seconds = poll_seconds
+        self.sweep_every = sweep_every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="jzt-embedded-worker", daemon=True)
+
+    def start(self) -> "EmbeddedWorker":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        worker = ThreadWorker(list(self.ctx.queues.values()), connection=self.ctx.redis)
+        since_sweep = 0.0
+        while not self._stop.is_set():
+            try:
+                worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+                since_sweep += self.poll_seconds
+                if since_sweep >= self.sweep_every:
+                    since_sweep = 0.0
+                    jobs.sweep()
+            except Exception:  # keep the embedded worker alive; the sweeper retries later
+                log.exception("embedded worker pass failed")
+            self._stop.wait(self.poll_seconds)
