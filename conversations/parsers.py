@@ -146,15 +146,12 @@ class Choice:
     def _numbers_hint(self) -> str:
         return f"请回复1到{len(self.options)}之间的数字"
 
-    def _ambiguous(self, first: Option, second: Option) -> Invalid:
-        return Invalid(f"您是说“{first.label}”还是“{second.label}”？请回复数字")
-
     def _by_exact_term(self, said: str) -> ParseResult | None:
         matches = [option for option in self.options if said in option.terms]
         if len(matches) == 1:
             return self._ok(matches[0])
         if len(matches) > 1:
-            return self._ambiguous(matches[0], matches[1])
+            return _ambiguous(matches[0], matches[1])
         return None
 
     def _by_position(self, said: str) -> ParseResult | None:
@@ -205,9 +202,12 @@ def _best_unique(
     if best_score <= 0:
         return None
     if len(ranked) > 1 and best_score - ranked[1][0] < margin:
-        first, second = options[best_index], options[ranked[1][1]]
-        return Invalid(f"您是说“{first.label}”还是“{second.label}”？请回复数字")
+        return _ambiguous(options[best_index], options[ranked[1][1]])
     return options[best_index]
+
+
+def _ambiguous(first: Option, second: Option) -> Invalid:
+    return Invalid(f"您是说“{first.label}”还是“{second.label}”？请回复数字")
 
 
 def _fuzzy_pinyin(text: str) -> list[str]:
@@ -235,30 +235,30 @@ def _fold_syllable(syllable: str) -> str:
 
 
 def _sound_score(heard: list[str], term: list[str]) -> float:
-    """Best similarity between the term and any same-length run of the heard syllables.
+    """Best similarity between the shorter syllable list and any same-length run of
+    the longer one, so a label said inside a sentence, or part of a label, still counts.
 
-    Terms of one syllable are never matched by sound: too many words sound alike.
+    One-syllable terms or answers are never matched by sound: too many words sound alike.
     """
     if len(term) < 2 or len(heard) < 2:
         return 0
-    target = " ".join(term)
-    size = min(len(term), len(heard))
     longer, shorter = (heard, term) if len(heard) >= len(term) else (term, heard)
-    if shorter is heard:
-        target = " ".join(heard)
-    windows = (" ".join(longer[i : i + size]) for i in range(len(longer) - size + 1))
-    return max(fuzz.ratio(target, window) for window in windows)
+    target, size = " ".join(shorter), len(shorter)
+    return max(
+        fuzz.ratio(target, " ".join(longer[start : start + size]))
+        for start in range(len(longer) - size + 1)
+    )
 
 
 # --- YesNo ----------------------------------------------------------------------------
 
 _YES_EXACT = frozenset(
     "是 是的 对 对的 好 好的 嗯 嗯嗯 可以 行 要 需要 确认 没错 同意 ok okay y yes 1 "
-    "有 有的 在 中 成 对头 好嘞 当然 是滴 可以的 行的 要的 需要的 没问题 确定 ✓".split()
+    "有 有的 在 中 成 对头 好嘞 当然 是滴 可以的 行的 要的 需要的 没问题 确定".split()
 )
 _NO_EXACT = frozenset(
     "不 不是 不对 不用 不要 算了 没有 否 不行 不同意 no n nope 2 没 不需要 不可以 "
-    "不好 甭 别 不用了 不要了 算了吧 ✗".split()
+    "不好 甭 别 不用了 不要了 算了吧".split()
 )
 _UNSURE = ("不知道", "不清楚", "不晓得", "不懂", "不确定", "说不好", "不好说", "不一定",
            "看情况", "不记得", "记不清", "忘了", "搞不清")
@@ -609,7 +609,7 @@ class Mobile:
         longest = max(numbers or runs, key=len)
         if len(longest) != 11:
             return Invalid(f"手机号应该是11位，您说的是{len(longest)}位")
-        return Invalid("手机号应该是1开头的11位数字")
+        return Invalid("手机号的前两位应该是13到19，请再核对一下")
 
 
 def _without_country_code(digits: str) -> str:
