@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app bot.app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench bench-webhook clean
+.PHONY: install run test bench bench-webhook clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -36,3 +36,6 @@ bench-webhook: install
 
 clean:
 	rm -rf $(VENV) var *.egg-info
+
+migration: install
+	$(BIN)/python -m models.migrate $(m)

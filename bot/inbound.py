@@ -18,10 +18,11 @@ from conversations import menu
 from conversations.inputs import UserInput
 from handlers.router import route
 from handlers.turn import Answer, Turn
-from models.db import utcnow
 from models.messages import Channel, OutboundStatus, record_inbound, record_outbound
 from workers.context import Context
-from workers.jobs import enqueue_send
+from conversations.state import StateStore
+from handlers.handover import hand_over
+from workers.jobs import enqueue_send, schedule_dialogue_timer
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +53,40 @@ class Services:
     def settings(self):
         return self.ctx.settings
 
+    @property
+    def state_store(self) -> StateStore:
+        return StateStore(self.ctx.redis, self.ctx.cipher)
+
     def enqueue_send(self, outbound_id: int) -> bool:
         return enqueue_send(self.ctx, outbound_id)
+
+    def speech_to_text(self, media_id: str) -> str | None:
+        """Pluggable speech-to-text for voice without WeChat's recognition; none configured."""
+        return None
+
+    def handover(self, call, reason: str) -> str:
+        return hand_over(call.turn, reason)
+
+    def schedule_timer(self, turn: Turn, state, at, kind: str, text: str) -> None:
+        args = (turn.openid, state.token, kind, text, state.flow, state.version, state.step)
+        turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, at, args))
 
 
 def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str) -> Answer:
     """Process one message and return what to answer. Raises ``Duplicate``."""
     started = time.monotonic()
     services = Services(ctx)
+    with services.state_store.lock(openid):
+        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body)
+
+
+def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body) -> Answer:
     with ctx.Session.begin() as db:
         try:
             inbound = record_inbound(db, openid, delivery_key, msg_type, ctx.cipher.encrypt(body))
         except IntegrityError:
             raise Duplicate(delivery_key) from None
-        turn = Turn(openid=openid, input=user_input, now=utcnow(), db=db, services=services)
+        turn = Turn(openid=openid, input=user_input, now=ctx.clock(), db=db, services=services)
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
         late = time.monotonic() - started > ctx.settings.reply_budget_seconds
         _record_answer(turn, answer, inbound.id, late)

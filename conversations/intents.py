@@ -59,9 +59,10 @@ class Intent:
 
 
 # --------------------------------------------------------------------------------------------
-# The table. Chinese lives here and nowhere else in this module.
+# The tables: every Chinese word the matcher knows is here.
 # --------------------------------------------------------------------------------------------
 
+DECISIVE = 1.1
 STRONG = 1.0
 NORMAL = 0.85
 WEAK = 0.65
@@ -79,23 +80,25 @@ _ALIASES: dict[str, str] = {
     ),
     # what is worrying about them
     "concern": (
-        "没出门|没出来|没开门|没见|没看见|没看到|不见人|{nobody}管|{nobody}照顾|{nobody}照看|"
+        "没出门|没出来|没开门|没见|没看见|没看到|不见人|{nobody}管|{nobody}照顾|{nobody}照看|{nobody}带|"
         "{nobody}问|{nobody}做饭|{nobody}烧饭|没饭吃|生病|病了|病倒|瘫|可怜|困难|不行了|好几天|"
         "几天没|一个人住|独居|留守|需要帮助|需要帮忙|要帮忙|过不下去|没钱|揭不开锅"
     ),
     # what a volunteer says after a visit, and where they went
     "visited": (
         "去过|到过|看过|走访了|探访了|探望了|看望了|去看了|去看过|上门了|去了一趟|刚从|已经去|"
-        "看好了|去了"
+        "看好了"
     ),
     "household": (
-        "家|奶奶|爷爷|大爷|大妈|大娘|老人|老太|老爷子|婆婆|伯伯|叔叔|阿姨|一户|那边|五保户|低保户"
+        "家|奶奶|爷爷|大爷|大妈|大娘|老人|老太|老爷子|婆婆|伯伯|叔叔|阿姨|户|那边"
     ),
     "worry": "怕|万一|担心|要是|假如|如果|生怕",
     "mishap": "摔|跌|出事|出个事|发病|犯病|三长两短|没人知道|晕倒",
     "school": "上学|读书|念书|高中|大学|初中|小学|学校",
     "money": "钱|费|交不起|供不起|困难|负担",
-    "buy": "买|拿|配|取|带|捎|开",
+    "buy": "买|拿|配|取|带|捎|开|代买",
+    "goods": "药|米|油|盐|菜|面|肉|蛋|东西|日用品|酱油|化肥|种子",
+    "cook": "做|烧|煮|弄|搞|送",
 }
 
 
@@ -106,13 +109,17 @@ class _Spec:
     flow: str
     item: str | None
     question: str  # "您是想{question}吗？"
+    decisive: tuple[str, ...] = ()  # outweighs the strong cues of other intents
     strong: tuple[str, ...] = ()
     normal: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
 
 
+_REQUEST = "request_service"
+
+
 def _request(item: str | None, question: str, **cues: tuple[str, ...]) -> _Spec:
-    return _Spec("request_service", item, question, **cues)
+    return _Spec(_REQUEST, item, question, **cues)
 
 
 _SPECS: tuple[_Spec, ...] = (
@@ -129,19 +136,19 @@ _SPECS: tuple[_Spec, ...] = (
         # comes here rather than to referral: the county's 医保 offices 全程帮办 these.
         "errand",
         "找人帮忙买药、办事（帮办代办）",
-        strong=("帮办代办|帮办|代办|跑腿|买药|拿药|配药|取药|开药|买点药|带药|买东西|买点东西|"
+        strong=("帮办代办|帮办|代办|跑腿|跑一趟|药店|药房|买药|拿药|配药|取药|开药|买点药|带药|买东西|买点东西|"
                 "带东西|捎东西|买菜|买米|买油|日用品|生活用品|快递|包裹|取件|寄东西|代收|医保|"
                 "医保卡|社保卡|电子社保卡|激活|养老金认证|养老认证|资格认证|生存认证|刷脸|认证|"
                 "年审|办事|办手续|办个事|交电费|缴电费|交话费|充话费|交水费|医保报销|交医保|"
                 "新农合|合作医疗",),
-        normal=("{buy}+药", "报销|缴费|交费|取钱|存钱|领钱|办理|养老金"),
+        normal=("{buy}+{goods}", "报销|缴费|交费|取钱|存钱|领钱|办理|养老金"),
     ),
     _request(
         "meals",
         "请人做饭、送饭上门（膳食供应）",
         strong=("膳食供应|膳食|做饭|烧饭|煮饭|弄饭|搞饭|送饭|送餐|助餐|老年食堂|食堂|饭菜|没饭吃|"
                 "吃不上饭|吃饭难|热饭|送菜|配餐|一日三餐|三餐",),
-        normal=("吃不上|午饭|晚饭|中饭|早饭",),
+        normal=("吃不上|午饭|晚饭|中饭|早饭", "{cook}+饭"),
         weak=("吃饭|饿|吃的",),
     ),
     _request(
@@ -150,7 +157,7 @@ _SPECS: tuple[_Spec, ...] = (
         strong=("助洁助行|助洁|助行|打扫|打扫卫生|搞卫生|弄卫生|做卫生|大扫除|收拾屋|收拾家|"
                 "收拾房|扫地|拖地|擦窗|家政|保洁|清洁|扶手|无障碍|适老化|改造|坡道|防滑|轮椅|"
                 "马桶|坐便|门槛|出门不方便|行动不便|走路不方便|腿脚不便|腿脚不方便|上下楼",),
-        normal=("洗衣服|洗被子|厕所|卫生间|拐杖",),
+        normal=("洗衣服|洗被子|厕所|卫生间|拐杖|收拾",),
     ),
     _request(
         "institutional_care",
@@ -171,11 +178,11 @@ _SPECS: tuple[_Spec, ...] = (
     _request(
         "volunteer_service",
         "找红马夹志愿者谈心、帮扶（志愿服务）",
-        strong=("志愿服务|志愿者|红马夹|心理疏导|心理辅导|心理咨询|心理|谈心|谈谈心|聊天|聊聊|"
+        strong=("志愿服务|志愿者|心理疏导|心理辅导|心理咨询|心理|谈心|谈谈心|聊天|聊聊|"
                 "说说话|陪我聊|陪我说话|心情不好|心里难受|心里不好受|心里苦|心里闷|闷得慌|孤单|"
                 "孤独|寂寞|没人说话|想不通|想不开|一户一档|帮扶方案|帮扶计划|能力提升|社会融入|"
                 "社工|社工站",),
-        normal=("说话|难过|融入",),
+        normal=("说话|难过|融入|红马夹",),
         weak=("烦",),
     ),
     _request(
@@ -183,8 +190,9 @@ _SPECS: tuple[_Spec, ...] = (
         "请邻居帮忙照顾（邻里互助）",
         strong=("邻里互助|邻里帮|互助|邻居帮|邻居来|请邻居|让邻居|叫邻居|喊邻居|邻居照顾|"
                 "邻居照看|街坊帮|隔壁帮|隔壁来|左邻右舍|帮邻居|照顾邻居|照顾隔壁|护理培训|"
-                "护理技能",),
-        normal=("邻里|街坊",),
+                "护理技能|学护理",),
+        normal=("邻里|街坊", "照顾|照看|帮忙|伺候+隔壁|邻居|邻里|街坊",
+                "请|让|叫|喊|找+隔壁|邻居|街坊"),
     ),
     _request(
         "monitoring",
@@ -199,15 +207,16 @@ _SPECS: tuple[_Spec, ...] = (
         "申请治眼病、助学等慈善帮助（慈善救助）",
         strong=("慈善救助|慈善|光明行|白内障|青光眼|眼科|眼病|眼疾|学费|助学|暖心助学|上不起学|"
                 "情暖民心|捐款|善款|基金会|捐助",
-                "眼睛|眼|眼神+看不清|看不见|模糊|不好|瞎|坏了|手术|疼|看不到|花了",
                 "{school}+{money}"),
-        normal=("手术+钱|费|贵|做不起",),
+        # bad eyes are often just a reason given for another request (我眼睛不好，弄不了)
+        normal=("眼睛|眼|眼神+看不清|看不见|模糊|不好|瞎|坏了|手术|疼|看不到|花了",
+                "手术+钱|费|贵|做不起"),
     ),
     _request(
         "referral",
         "找工作、学技术或问政策（转介服务）",
         strong=("转介服务|转介|找工作|找个工作|找活干|找事做|找点事做|找点活|就业|培训|技能培训|"
-                "学技术|学手艺|学个手艺|残联|妇联|人社|卫健|工会|教育局|残疾证|残疾补贴|"
+                "学技术|学手艺|学个手艺|招工|找个活|找活|找份工|找份活|打零工|零工|残联|妇联|人社|卫健|工会|教育局|残疾证|残疾补贴|"
                 "政策咨询|咨询政策|问政策|公益岗|公益性岗位|务工",),
         normal=("打工|上班|挣钱|赚钱|技能|职业|政策|补贴|贷款|岗位",),
     ),
@@ -224,25 +233,29 @@ _SPECS: tuple[_Spec, ...] = (
         "report_neighbour",
         None,
         "报告身边需要帮助的人",
+        # someone else + a worry: outweighs the self-requests (没人照顾, 没人做饭) it contains
+        decisive=("{third}+{concern}",),
         strong=("报告|反映|反应个情况|举报|上报|主动发现|替别人|帮别人申请|帮邻居申请",),
-        # weight above the self-requests (没人照顾, 没人做饭) that the concern words share
-        normal=(),
     ),
     _Spec(
         "visit_checkin",
         None,
         "登记这次探访（签到）",
-        strong=("签到|签个到|打卡|探访完|走访完|探访结束|走访结束|回访完|看望完|探访好了|"
+        strong=("签到|签个到|打卡|打个卡|探访完|走访完|探访结束|走访结束|回访完|看望完|探访好了|"
                 "探访记录|走访记录|登记探访|上门签到|探访过了|走访过了",
-                "{visited}+{household}", "我到了|我到+家了|家里了"),
+                "{visited}+{household}", "我到|我到了+{household}",
+                "探访|走访|看望|回访|上门+完了|做完|结束|好了|过了"),
     ),
     _Spec(
         "progress",
         None,
         "查看申请的进度",
-        strong=("进度|进展|办到哪|到哪一步|到哪步|怎么样了|咋样了|么样了|有消息|有结果|批了没|"
+        # about a request already made: wins over the service it names (送饭怎么还没人来)
+        decisive=("进度|进展|办到哪|到哪一步|到哪步|怎么样了|咋样了|么样了|有消息|有结果|批了没|"
                 "批下来|审批|审核|办好了没|好了没|什么时候来|么时候来|啥时候来|几时来|几点来|"
-                "怎么还没来|还没来|还不来|咋还没|没人来|有人接单|派了没|处理了没|受理",),
+                "怎么还没来|还没来|还不来|咋还没|没人来|有人接单|派了没|处理了没|受理",
+                # a request made earlier + still waiting (上次申请的手环怎么还没送来)
+                "申请的|申请了|上次|前几天|前天|昨天|上个月|上礼拜+还没|没动静|没消息|没人理"),
         normal=("我的申请|我申请的|申请的事|我的单子|我那个事",),
     ),
     _Spec(
@@ -250,7 +263,7 @@ _SPECS: tuple[_Spec, ...] = (
         None,
         "绑定您家的救助信息",
         strong=("绑定|绑一下|绑上|关联|登记信息|身份登记|实名|认证身份|身份认证|注册",),
-        normal=("登记|我是低保|低保户|五保户|特困户|特困人员|低收入|边缘户|监测户|困难户",),
+        normal=("绑|登记|我是低保|低保户|五保户|特困户|特困人员|低收入|边缘户|监测户|困难户",),
     ),
     _Spec(
         "tasks",
@@ -269,16 +282,16 @@ _SPECS: tuple[_Spec, ...] = (
         "cancel_request",
         None,
         "取消您的申请",
-        strong=("取消|撤销|撤回|不要了|不需要了|不用来了|别来了|不办了|退掉|作废",),
+        decisive=("取消|撤销|撤回|撤了|撤掉|退了|不申请了|不要了|不需要了|不用来了|别来了|不办了|退掉|作废",),
         normal=("不用了",),
     ),
     _Spec(
         "rate",
         None,
         "评价这次服务",
-        strong=("评价|评分|打分|好评|差评|打个分|点评|服务得很好|服务很好|服务不错|服务得不错|"
-                "挺满意|很满意|不满意|点赞|表扬",),
-        normal=("满意",),
+        decisive=("评价|评分|打分|好评|差评|打个分|点评|服务得很好|服务很好|服务不错|服务得不错|"
+                "挺满意|很满意|不满意|点赞|表扬|服务态度|态度不好|态度很好|态度差|服务不好|服务差",),
+        normal=("满意", "服务|态度|师傅|干得+很好|挺好|不错|不好|太差|差劲|马虎"),
     ),
     _Spec(
         "human",
@@ -293,16 +306,11 @@ _SPECS: tuple[_Spec, ...] = (
         "help",
         None,
         "了解怎么使用",
-        strong=("=帮助|菜单|说明|help|功能|使用",
+        strong=("=帮助|说明|help|功能|使用",
                 "怎么用|咋用|么样用|怎么使用|如何使用|使用说明|使用帮助|帮助说明|操作说明|不会用|"
                 "教我用|能做什么|能干什么|能干啥|能做啥|有什么用|有什么功能|功能介绍|怎么弄|咋弄|"
                 "怎么操作|有哪些服务|有什么服务|都有什么服务|服务项目|服务清单|主菜单|菜单",),
     ),
-)
-
-# report_neighbour's main cue needs both parts and outweighs the self-request words it shares.
-_EXTRA_CUES: tuple[tuple[str, str, float], ...] = (
-    ("report_neighbour", "{third}+{concern}", 1.1),
 )
 
 _LEXICON = (
@@ -353,7 +361,7 @@ def _syllable(char: str) -> str:
             break
     if syllable.startswith("n") and not syllable.startswith("ng"):
         syllable = "l" + syllable[1:]
-    if syllable.endswith("ng") and syllable not in ("ng",):
+    if syllable.endswith("ng") and len(syllable) > 2:
         syllable = syllable[:-1]
     return syllable
 
@@ -386,13 +394,34 @@ class _Hit:
 class _Scored:
     spec: _Spec
     score: float
-    pieces: tuple[tuple[int, int], ...]
+    pieces: tuple[tuple[int, int], ...]  # (start, end) of the words that made the score
+
+    def covered(self) -> set[int]:
+        return {i for start, end in self.pieces for i in range(start, end)}
+
+
+def _inside_other(item: _Scored, found: list[_Scored]) -> bool:
+    """Whether this one-word hit lies strictly inside a word of another intent's hit.
+
+    找工作 yields to 找工作人员. A conjunction is several words read together, not a word
+    inside a longer one, so it stands: in 请邻居来照顾我, 邻居+照顾 is not cut down by 照顾我.
+    """
+    if len(item.pieces) > 1:
+        return False
+    for other in found:
+        if other.spec is item.spec or other.score < THRESHOLD:
+            continue
+        for start, end in item.pieces:
+            for other_start, other_end in other.pieces:
+                if other_start <= start and end <= other_end and other_end - other_start > end - start:
+                    return True
+    return False
 
 
 _PINYIN_QUALITY = 0.9
 _FUZZY_QUALITY = 0.85
 _FUZZY_CUTOFF = 75.0
-_FUZZY_MIN_LEN = 3
+_FUZZY_MIN_LEN = 4  # shorter words are matched exactly or by sound only
 _LENGTH_BONUS = 0.02  # per character beyond two, up to five: longer cue words are more specific
 _MORE_BONUS = 0.03  # per further cue of the same intent, up to three
 
@@ -411,12 +440,16 @@ def _expand(alternatives: str) -> tuple[str, ...]:
 
 
 def _cues() -> list[_Cue]:
-    by_flow = {spec.flow: spec for spec in _SPECS if spec.item is None}
     patterns: list[tuple[_Spec, str, float]] = []
     for spec in _SPECS:
-        for weight, group in ((STRONG, spec.strong), (NORMAL, spec.normal), (WEAK, spec.weak)):
+        tiers = (
+            (DECISIVE, spec.decisive),
+            (STRONG, spec.strong),
+            (NORMAL, spec.normal),
+            (WEAK, spec.weak),
+        )
+        for weight, group in tiers:
             patterns.extend((spec, pattern, weight) for pattern in group)
-    patterns.extend((by_flow[flow], pattern, weight) for flow, pattern, weight in _EXTRA_CUES)
     cues = []
     for spec, pattern, weight in patterns:
         whole = pattern.startswith("=")
@@ -501,14 +534,15 @@ class _Matcher:
         for _, score, index in found:
             alignment = fuzz.partial_ratio_alignment(self.fuzzy_sounds[index], sounds)
             start, end = alignment.dest_start, alignment.dest_end
-            if self._on_bounds(start, end, bounds):
+            if end - start >= _FUZZY_MIN_LEN - 1 and self._on_bounds(start, end, bounds):
                 hits[self.fuzzy_words[index]] = _Hit(start, end, _FUZZY_QUALITY * score / 100)
         return hits
 
     # -- scoring ------------------------------------------------------------------------------
 
     def _score(self, hits: dict[str, _Hit], candidates: set[int]) -> list[_Scored]:
-        found: list[tuple[_Cue, float, tuple[tuple[int, int], ...]]] = []
+        """The best score of each intent whose cues are all found."""
+        found: list[_Scored] = []
         for index in candidates:
             cue = self.cues[index]
             pieces = []
@@ -524,39 +558,21 @@ class _Matcher:
                 pieces.append((best.start, best.end))
                 quality = min(quality, best.quality)
             else:
-                found.append((cue, cue.weight * quality, tuple(pieces)))
-        found = [item for item in found if not self._inside_other(item, found)]
+                length = sum(end - start for start, end in pieces)
+                score = cue.weight * quality + _LENGTH_BONUS * min(max(length - 2, 0), 5)
+                found.append(_Scored(cue.spec, score, tuple(pieces)))
+        found = [item for item in found if not _inside_other(item, found)]
         by_spec: dict[_Spec, list[_Scored]] = {}
-        for cue, base, pieces in found:
-            length = sum(end - start for start, end in pieces)
-            score = base + _LENGTH_BONUS * min(max(length - 2, 0), 5)
-            by_spec.setdefault(cue.spec, []).append(_Scored(cue.spec, score, pieces))
+        for item in found:
+            by_spec.setdefault(item.spec, []).append(item)
         best = []
         for spec, scored in by_spec.items():
             top = max(scored, key=lambda s: s.score)
-            others = len({s.pieces for s in scored}) - 1
-            best.append(_Scored(spec, top.score + _MORE_BONUS * min(others, 3), top.pieces))
+            # further evidence counts only where it covers words the best cue did not
+            covered = top.covered()
+            others = {s.pieces for s in scored if s.covered() - covered}
+            best.append(_Scored(spec, top.score + _MORE_BONUS * min(len(others), 3), top.pieces))
         return best
-
-    @staticmethod
-    def _inside_other(
-        item: tuple[_Cue, float, tuple[tuple[int, int], ...]],
-        found: list[tuple[_Cue, float, tuple[tuple[int, int], ...]]],
-    ) -> bool:
-        """Whether a piece of this hit lies strictly inside a piece of another intent's hit."""
-        cue, _, pieces = item
-        for other, score, other_pieces in found:
-            if other.spec is cue.spec or score < THRESHOLD:
-                continue
-            for start, end in pieces:
-                for other_start, other_end in other_pieces:
-                    if (
-                        other_start <= start
-                        and end <= other_end
-                        and other_end - other_start > end - start
-                    ):
-                        return True
-        return False
 
     # -- the entry point ----------------------------------------------------------------------
 
@@ -582,8 +598,13 @@ class _Matcher:
         return Intent(best.spec.flow, best.spec.item, round(min(best.score, 1.0), 3), text[start:end])
 
     def _best(self, hits: dict[str, _Hit]) -> _Scored | None:
+        """The best-scoring intent; a confident catalogue item beats a bare "I need help"."""
         candidates = {index for word in hits for index in self.by_text.get(word, ())}
         scored = self._score(hits, candidates)
+        items = [s for s in scored if s.spec.item is not None and s.score >= THRESHOLD]
+        generic = [s for s in scored if s.spec.flow == _REQUEST and s.spec.item is None]
+        if items and generic:
+            scored = [s for s in scored if s not in generic]
         return max(scored, key=lambda s: s.score, default=None)
 
     @staticmethod
@@ -617,13 +638,16 @@ _REPLY_LIMIT = 40
 def describe(intent: Intent) -> str:
     """The first reply: what was understood, in the user's words, and the service's name.
 
-    One short line, e.g. "您是想找人帮忙买药、办事（帮办代办）吗？". The user's words are echoed
-    (“…”) when the question does not already contain them.
+    One short line, e.g. "您是想找人帮忙买药、办事（帮办代办）吗？". For a catalogue item whose
+    question does not already contain the user's words, they are echoed first:
+    "您说“白内障”，是想申请治眼病、助学等慈善帮助（慈善救助）吗？".
     """
-    spec = next(s for s in _SPECS if s.flow == intent.name and s.item == intent.item)
+    spec = next((s for s in _SPECS if (s.flow, s.item) == (intent.name, intent.item)), None)
+    if spec is None:
+        raise ValueError(f"no such intent: {intent.name}/{intent.item}")
     plain = f"您是想{spec.question}吗？"
     words = intent.matched
-    if not words or len(words) > 8 or _shares_words(words, spec.question):
+    if spec.item is None or not words or len(words) > 8 or _shares_words(words, spec.question):
         return plain
     echoed = f"您说“{words}”，是想{spec.question}吗？"
     return echoed if len(echoed) <= _REPLY_LIMIT else plain

@@ -103,7 +103,7 @@ _ORDINAL_RE = re.compile(
 )
 """An answer that is only a position: "2", "二", "第二个", "第2项", "选2", "2号", "我选二"."""
 
-FUZZY_THRESHOLD = 85
+FUZZY_THRESHOLD = 90
 """Minimum rapidfuzz ratio (0-100) between the pinyin of an option and of the answer."""
 
 FUZZY_MARGIN = 5
@@ -126,6 +126,10 @@ class Choice:
     options: tuple[Option, ...]
     kind: ClassVar[str] = "choice"
     critical: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        if not self.options:
+            raise ValueError("a Choice needs at least one option")
 
     def parse(self, answer: UserInput, today: datetime.date) -> ParseResult:
         text = _answer_text(answer)
@@ -335,15 +339,22 @@ def _number_spans(text: str) -> list[re.Match[str]]:
     return [span for span in _NUMBER_SPAN_RE.finditer(text) if span.group().strip(".点")]
 
 
-def _only_span(spans: list[re.Match[str]], preferred_suffixes: tuple[str, ...]) -> str | None:
+def _only_span(
+    spans: list[re.Match[str]], preferred_suffixes: tuple[str, ...]
+) -> re.Match[str] | None:
     """The one number in the answer; with several, the one followed by a unit."""
     if len(spans) == 1:
-        return spans[0].group()
+        return spans[0]
     followed = [
         span for span in spans
-        if any(span.string.startswith(suffix, span.end()) for suffix in preferred_suffixes if suffix)
+        if any(span.string.startswith(unit, span.end()) for unit in preferred_suffixes if unit)
     ]
-    return followed[0].group() if len(followed) == 1 else None
+    return followed[0] if len(followed) == 1 else None
+
+
+def _is_negative(span: re.Match[str]) -> bool:
+    """Whether the number is said with a minus sign or 负."""
+    return span.string[: span.start()].endswith(("-", "负"))
 
 
 @dataclass(frozen=True)
@@ -364,9 +375,11 @@ class Number:
         span = _only_span(_number_spans(_compact(text)), (self.unit,))
         if span is None:
             return Invalid(self._range_hint())
-        if "." in span or "点" in span:
+        if "." in span.group() or "点" in span.group():
             return Invalid("请说一个整数")
-        value = chinese_number(span)
+        value = chinese_number(span.group())
+        if value is not None and _is_negative(span):
+            value = -value
         if value is None or not self.min <= value <= self.max:
             return Invalid(self._range_hint())
         return Ok(value, f"{value}{self.unit}")
@@ -379,9 +392,9 @@ _YUAN_UNITS = ("元", "块", "圆")
 _AMOUNT_MULTIPLIERS = {"万": 10_000, "千": 1000, "百": 100}
 _CURRENCY_NOISE = ("人民币", "￥", "¥", "钱")
 _THOUSANDS_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_SMALL_CHANGE_RE = re.compile(
-    rf"^(?P<jiao>[0-9{NUMERAL_CHARS}])?(?:角|毛)?(?:(?P<fen>[0-9{NUMERAL_CHARS}])分)?"
-)
+_DIGIT = "[0-9零〇一二两三四五六七八九]"
+_SMALL_CHANGE_RE = re.compile(rf"^(?P<jiao>{_DIGIT})?(?:角|毛)?(?:(?P<fen>{_DIGIT})分)?")
+"""Jiao and fen after 元/块: "三块五" (3.5), "五块零五分" (5.05)."""
 
 
 @dataclass(frozen=True)
@@ -402,12 +415,12 @@ class Amount:
         for noise in _CURRENCY_NOISE:
             said = said.replace(noise, "")
         said = _THOUSANDS_COMMA_RE.sub("", said)
-        spans = _number_spans(said)
-        span = _only_span(spans, _YUAN_UNITS + tuple(_AMOUNT_MULTIPLIERS))
+        span = _only_span(_number_spans(said), _YUAN_UNITS)
         if span is None:
             return Invalid(self._range_hint())
-        match = next(s for s in spans if s.group() == span)
-        value = _yuan(span, said[match.end():])
+        value = _yuan(span.group(), span.string[span.end() :])
+        if value is not None and _is_negative(span):
+            value = -value
         if value is None or not self.min <= value <= self.max:
             return Invalid(self._range_hint())
         return Ok(value, f"{_format_yuan(value)}元")
@@ -423,9 +436,9 @@ def _yuan(span: str, after: str) -> float | None:
         return None
     if after.startswith(_YUAN_UNITS):
         change = _SMALL_CHANGE_RE.match(after[1:])
-        jiao = chinese_number(change["jiao"]) if change and change["jiao"] else 0
-        fen = chinese_number(change["fen"]) if change and change["fen"] else 0
-        value += (jiao or 0) / 10 + (fen or 0) / 100
+        jiao = chinese_number(change["jiao"]) if change["jiao"] else 0
+        fen = chinese_number(change["fen"]) if change["fen"] else 0
+        value += jiao / 10 + fen / 100
     return round(value, 2)
 
 
@@ -436,12 +449,11 @@ def _decimal_number(span: str) -> float | None:
         multiplier, span = _AMOUNT_MULTIPLIERS[span[-1]], span[:-1]
     whole, _, fraction = span.replace("点", ".").partition(".")
     integer = chinese_number(whole) if whole else 0
-    if integer is None or "." in fraction:
+    decimals = [chinese_number(char) for char in fraction]
+    if integer is None or any(digit is None or digit > 9 for digit in decimals):
         return None
-    decimals = "".join(str(chinese_number(ch)) for ch in fraction)
-    if "None" in decimals:
-        return None
-    return (integer + (float("0." + decimals) if decimals else 0.0)) * multiplier
+    fraction_value = float("0." + "".join(map(str, decimals))) if decimals else 0.0
+    return (integer + fraction_value) * multiplier
 
 
 def _format_yuan(value: float) -> str:
@@ -456,7 +468,9 @@ _FULL_DATE_RE = re.compile(
     rf"(?P<year>\d{{4}}|[零〇一二三四五六七八九]{{4}})\s*[年\-/.]\s*(?P<month>{_NUM})\s*[月\-/.]"
     rf"\s*(?P<day>{_NUM})"
 )
-_MONTH_DAY_RE = re.compile(rf"(?P<month>{_NUM})\s*月\s*(?P<day>{_NUM})|(?P<m>\d{{1,2}})[./](?P<d>\d{{1,2}})")
+_MONTH_DAY_RE = re.compile(
+    rf"(?P<month>{_NUM})\s*月\s*(?P<day>{_NUM})|(?P<m>\d{{1,2}})[./](?P<d>\d{{1,2}})"
+)
 _DAY_ONLY_RE = re.compile(rf"(?P<next>下个?月)?(?P<day>{_NUM})\s*[日号]")
 _WEEKDAY_RE = re.compile(r"(?P<which>下下|下|这|本|上)?个?(?:周|星期|礼拜)(?P<day>[一二三四五六日天七1-7])")
 _RELATIVE_DAYS = (
@@ -464,6 +478,7 @@ _RELATIVE_DAYS = (
     ("今天", 0), ("今日", 0), ("今儿", 0), ("大前天", -3), ("前天", -2), ("昨天", -1),
     ("昨日", -1), ("昨儿", -1),
 )
+_WEEK_OFFSETS = {"下下": 2, "下": 1, "这": 0, "本": 0, "上": -1}
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 
 
@@ -512,7 +527,7 @@ def _make_date(year: int | None, month: int | None, day: int | None) -> datetime
         return Invalid("没有这一天，请再说一遍日期")
     try:
         return datetime.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         return Invalid("没有这一天，请再说一遍日期")
 
 
@@ -537,7 +552,9 @@ def _month_day(said: str, today: datetime.date, allow_past: bool) -> datetime.da
     return _make_date(today.year + 1, month, day)
 
 
-def _day_of_month(said: str, today: datetime.date, allow_past: bool) -> datetime.date | Invalid | None:
+def _day_of_month(
+    said: str, today: datetime.date, allow_past: bool
+) -> datetime.date | Invalid | None:
     found = _DAY_ONLY_RE.search(said)
     if not found:
         return None
@@ -551,30 +568,38 @@ def _day_of_month(said: str, today: datetime.date, allow_past: bool) -> datetime
     return candidate
 
 
-def _weekday(said: str, today: datetime.date, allow_past: bool) -> datetime.date | None:
+def _weekday(said: str, today: datetime.date, allow_past: bool) -> datetime.date | Invalid | None:
     found = _WEEKDAY_RE.search(said)
     if not found:
         return None
-    target = _WEEKDAY_INDEX.get(found["day"], None)
+    target = _WEEKDAY_INDEX.get(found["day"])
     if target is None:
         target = int(found["day"]) - 1
-    monday = today - datetime.timedelta(days=today.weekday())
-    weeks = {"下下": 2, "下": 1, "这": 0, "本": 0, "上": -1}
-    which = found["which"]
-    if which:
-        return monday + datetime.timedelta(weeks=weeks[which], days=target)
-    return today + datetime.timedelta(days=(target - today.weekday()) % 7)
+    if found["which"]:
+        weeks = _WEEK_OFFSETS[found["which"]]
+        return _add_days(today, 7 * weeks + target - today.weekday())
+    return _add_days(today, (target - today.weekday()) % 7)
 
 
-def _relative_day(said: str, today: datetime.date, allow_past: bool) -> datetime.date | None:
+def _relative_day(
+    said: str, today: datetime.date, allow_past: bool
+) -> datetime.date | Invalid | None:
     for word, offset in _RELATIVE_DAYS:
         if word in said:
-            return today + datetime.timedelta(days=offset)
+            return _add_days(today, offset)
     return None
 
 
+def _add_days(day: datetime.date, days: int) -> datetime.date | Invalid:
+    """``day`` moved by ``days``, or ``Invalid`` past the ends of the calendar."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return Invalid("没有这一天，请再说一遍日期")
+
+
 def _say_date(day: datetime.date, today: datetime.date) -> str:
-    """"12月3日（星期二）", with the year when it is not this year."""
+    """Say a day as 12月3日（星期二）, with the year when it is not this year."""
     year = f"{day.year}年" if day.year != today.year else ""
     return f"{year}{day.month}月{day.day}日（星期{_WEEKDAY_NAMES[day.weekday()]}）"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from types import MappingProxyType
 
 _SEP = r"[\s,、。.!?;:~…\-—·]"
 _ZERO_WIDTH_RE = re.compile("[\u200b-\u200d\u2060\ufeff]")
@@ -51,34 +52,34 @@ _TRAILING_PARTICLES_RE = re.compile("[啊呀哦噢哈啦唉哎]+$")
 """Sentence-final particles that add tone, not meaning ("好呀", "对哦", "好的哈")."""
 
 _SEPARATOR_RUN_RE = re.compile(rf"({_SEP})(?:{_SEP})+")
-_LEADING_SEPARATORS_RE = re.compile(rf"^{_SEP}+")
+_LEADING_SEPARATORS_RE = re.compile(r"^[\s,、。.!?;:~…—·]+")  # keeps a minus sign
 
 # --- digits --------------------------------------------------------------------------
 
-SPOKEN_DIGITS = {
+SPOKEN_DIGITS = MappingProxyType({
     "零": "0", "〇": "0", "洞": "0",
     "一": "1", "幺": "1", "腰": "1",
     "二": "2", "两": "2",
     "三": "3", "四": "4", "五": "5", "六": "6",
     "七": "7", "拐": "7",
     "八": "8", "九": "9", "勾": "9",
-}
+})
 """Characters for digits read one by one; 洞/幺/拐/勾 are the radio-style readings
 (0, 1, 7, 9) that people use to make phone numbers unambiguous."""
 
-_SPOKEN_DIGITS_TABLE = str.maketrans(SPOKEN_DIGITS)
+_SPOKEN_DIGITS_TABLE = str.maketrans(dict(SPOKEN_DIGITS))
 _DIGIT_SEPARATORS = r"[\s\-–—_,、。.·/]"
 _CHECK_CHAR_RE = re.compile(rf"(\d)({_DIGIT_SEPARATORS}*)[叉xX×](?![A-Za-z])")
 _BETWEEN_DIGITS_RE = re.compile(rf"(?<=\d){_DIGIT_SEPARATORS}+(?=[\dX])")
 
-NUMERAL_DIGITS = {
+NUMERAL_DIGITS = MappingProxyType({
     "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}
+})
 """Digit characters in a Chinese numeral (二十三, 两千)."""
 
-SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-LARGE_UNITS = {"万": 10_000, "亿": 100_000_000}
+SMALL_UNITS = MappingProxyType({"十": 10, "百": 100, "千": 1000})
+LARGE_UNITS = MappingProxyType({"万": 10_000, "亿": 100_000_000})
 NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(SMALL_UNITS) + "".join(LARGE_UNITS)
 """Every character that may appear in a Chinese numeral."""
 

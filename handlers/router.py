@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations import menu
 from conversations.inputs import InputKind
+from handlers import dialogue
 from handlers.turn import Answer, Turn
 
 #: events WeChat does not let us answer with a message (or that need none)
@@ -29,7 +30,7 @@ def on_event(turn: Turn) -> Answer | None:
     return Answer.say(menu.MAIN_MENU)
 
 
-def on_empty_voice(turn: Turn) -> Answer | None:
+def on_empty_voice_outside_flow(turn: Turn) -> Answer | None:
     if turn.input.kind is InputKind.VOICE and not turn.input.text.strip():
         return Answer.say(menu.VOICE_EMPTY)
     return None
@@ -41,4 +42,12 @@ def on_unusable(turn: Turn) -> Answer | None:
     return None
 
 
-ROUTES = [on_event, on_empty_voice, on_unusable]
+ROUTES = [
+    on_event,
+    dialogue.on_running_flow,
+    dialogue.on_pending_intent,
+    on_empty_voice_outside_flow,
+    on_unusable,
+    dialogue.on_start_word,
+    dialogue.on_free_text,
+]

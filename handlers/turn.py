@@ -26,6 +26,8 @@ class Turn:
     db: Session
     services: Any
     after_commit: list = field(default_factory=list)
+    #: the user's dialogue state, loaded at most once per turn (see handlers.dialogue)
+    state: Any = None
 
 
 @dataclass(frozen=True)

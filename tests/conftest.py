@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.simclient import WeChatServer
 from models import migrate
 from models.db import Base, make_engine
-from tests.support import Chat
+from tests.support import Chat, FakeClock, install_clock
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("JZT_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_test")
@@ -101,7 +101,14 @@ def app(settings, engine):
 
 
 @pytest.fixture
-def ctx(app):
+def clock(app) -> FakeClock:
+    clock = FakeClock()
+    install_clock(app, clock)
+    return clock
+
+
+@pytest.fixture
+def ctx(app, clock):
     return app.extensions["jzt.context"]
 
 
@@ -121,8 +128,8 @@ def plain_wechat(settings) -> WeChatServer:
 
 
 @pytest.fixture
-def chat(client, wechat, ctx) -> Chat:
-    return Chat(client, wechat, ctx)
+def chat(client, wechat, app, clock) -> Chat:
+    return Chat(client, wechat, app, clock)
 
 
 def _truncate(engine) -> None:

@@ -1,11 +1,17 @@
-"""Test helpers: a chat driven through /wechat, and draining RQ queues with real workers."""
+"""Test helpers: a chat driven through /wechat, a fake clock, and real RQ workers."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
+
 from rq import SimpleWorker
+from rq.registry import ScheduledJobRegistry
 
 from bot.simclient import Delivery, WeChatServer
 from models.messages import outbound_for
+from workers import context as worker_context
 
 
 def drain(ctx) -> None:
@@ -13,11 +19,51 @@ def drain(ctx) -> None:
     SimpleWorker(list(ctx.queues.values()), connection=ctx.redis).work(burst=True)
 
 
+def fire_due_timers(ctx, now: dt.datetime) -> int:
+    """Move scheduled jobs due at ``now`` (fake time) to their queues, as RQ's scheduler would."""
+    moved = 0
+    for queue in ctx.queues.values():
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_jobs_to_schedule(int(now.timestamp())):
+            job = queue.fetch_job(job_id)
+            registry.remove(job_id)
+            if job is not None:
+                queue.enqueue_job(job)
+                moved += 1
+    return moved
+
+
+class FakeClock:
+    def __init__(self, start: dt.datetime | None = None):
+        self.now = start or dt.datetime.now(dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+def install_clock(app, clock: FakeClock):
+    ctx = dataclasses.replace(app.extensions["jzt.context"], clock=clock)
+    app.extensions["jzt.context"] = ctx
+    worker_context.install(ctx)
+    return ctx
+
+
+_WAIT = re.compile(r"^(\d+)\s*(d|h|m)$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
 class Chat:
     """A script harness: what the user says, what the bot answers (through /wechat)."""
 
-    def __init__(self, client, server: WeChatServer, ctx):
-        self.client, self.server, self.ctx = client, server, ctx
+    def __init__(self, client, server: WeChatServer, app, clock: FakeClock | None = None):
+        self.client, self.server, self.app, self.clock = client, server, app, clock
+
+    @property
+    def ctx(self):
+        return self.app.extensions["jzt.context"]
 
     def post(self, delivery: Delivery):
         return self.client.post(delivery.url, data=delivery.body, content_type="text/xml")
@@ -33,6 +79,45 @@ class Chat:
     def speak(self, openid: str, recognition: str) -> str:
         return self.reply_of(self.post(self.server.voice(openid, recognition)))
 
+    def send(self, openid: str, delivery: Delivery) -> str:
+        return self.reply_of(self.post(delivery))
+
+    def wait(self, **delta) -> None:
+        """Let fake time pass, then run the timers and jobs that came due."""
+        self.clock.advance(**delta)
+        fire_due_timers(self.ctx, self.clock.now)
+        drain(self.ctx)
+
     def inbox(self, openid: str) -> list[str]:
         with self.ctx.Session() as db:
             return [self.ctx.cipher.decrypt(r.body_enc) for r in outbound_for(db, openid)]
+
+    def run(self, openid: str, script: str) -> list[str]:
+        """Play a script. Lines: ``> text`` (typed), ``🎤 text`` (voice), ``< expected``
+        (a substring of the last reply; several may follow one message), ``<! text``
+        (must NOT be in the last reply), ``~ 3d`` / ``~ 2h`` / ``~ 30m`` (wait).
+        Returns every reply, for further checks."""
+        replies: list[str] = []
+        last = None
+        for number, raw in enumerate(script.strip().splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            mark, _, rest = line.partition(" ")
+            if mark == ">":
+                last = self.say(openid, rest)
+                replies.append(last)
+            elif mark == "🎤":
+                last = self.speak(openid, rest)
+                replies.append(last)
+            elif mark == "<":
+                assert last is not None, f"line {number}: nothing said yet"
+                assert rest in last, f"line {number}: expected {rest!r} in reply:\n{last}"
+            elif mark == "<!":
+                assert rest not in last, f"line {number}: did not expect {rest!r} in reply:\n{last}"
+            elif mark == "~":
+                amount, unit = _WAIT.match(rest).groups()
+                self.wait(**{_UNITS[unit]: int(amount)})
+            else:
+                raise AssertionError(f"line {number}: unknown script mark {mark!r}")
+        return replies

@@ -8,7 +8,9 @@ Nothing here is state: it is the process's connections and settings.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from redis import Redis
 from rq import Queue
@@ -18,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import Settings
 from bot.messenger import Messenger, RecordingTransport
 from models.crypto import DataCipher
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine, make_sessionmaker, utcnow
 from workers.connection import connect, queues
 
 
@@ -31,6 +33,8 @@ class Context:
     queues: dict[str, Queue]
     cipher: DataCipher
     messenger: Messenger
+    #: the time, for every business rule (tests install a fake clock)
+    clock: Callable[[], dt.datetime] = utcnow
 
     def queue(self, name: str = "default") -> Queue:
         return self.queues[name]

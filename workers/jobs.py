@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 from rq import Retry
 
 from models.db import utcnow
+from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
 from workers.context import Context, current
 
@@ -34,6 +35,34 @@ def enqueue_send(ctx: Context, outbound_id: int) -> bool:
     except RedisError:
         log.warning("could not enqueue outbound %s; the sweeper will pick it up", outbound_id)
         return False
+
+
+def schedule_dialogue_timer(ctx: Context, at: dt.datetime, args: tuple) -> None:
+    """One idle timer per user and kind: a newer turn's timer replaces the older one."""
+    openid, kind = args[0], args[2]
+    try:
+        ctx.queue("low").enqueue_at(at, dialogue_timer, *args, job_id=f"timer-{kind}-{openid}")
+    except RedisError:
+        log.warning("could not schedule a %s timer", kind)
+
+
+def dialogue_timer(openid: str, token: str, kind: str, text: str, flow: str, version: int, step: str) -> str:
+    """An idle reminder or the expiry of a draft; does nothing once the user has moved on."""
+    ctx = current()
+    after = []
+    with ctx.Session.begin() as db:
+        if draft_token(db, ctx.cipher, openid) != token:
+            return "stale"
+        if kind == "remind":
+            row = ctx.messenger.queue_text(db, openid, text, kind="reminder")
+            after.append(lambda: enqueue_send(ctx, row.id))
+        else:
+            save_draft(db, openid, None)
+            record_events(db, [(flow, version, step, StepEvent.ABANDONED)], ctx.clock())
+            after.append(lambda: ctx.redis.delete(live_key(openid)))
+    for callback in after:
+        callback()
+    return kind
 
 
 def sweep(grace_seconds: int = 60) -> int:

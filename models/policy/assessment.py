@@ -227,7 +227,7 @@ def illness_indicator(facts: HouseholdFacts, thresholds: Thresholds = DEFAULT_TH
     serious_part = (
         f"家里有人患{'、'.join(k.label for k in serious)}"
         if serious
-        else "没有人患重大疾病、精神疾病、罕见病或传染病"
+        else ("没有人患重大疾病、精神疾病、罕见病或传染病" if ill else "")
     )
     return _result(Indicator.ILLNESS, [(many, count_part), (bool(serious), serious_part)])
 
@@ -245,7 +245,7 @@ def disability_indicator(facts: HouseholdFacts, thresholds: Thresholds = DEFAULT
     serious_part = (
         f"家里有重度残疾或三级智力、精神残疾的人（{'、'.join(d.label for d in serious)}）"
         if serious
-        else "没有重度残疾或三级智力、精神残疾的人"
+        else ("没有重度残疾或三级智力、精神残疾的人" if disabled else "")
     )
     return _result(Indicator.DISABILITY, [(many, count_part), (bool(serious), serious_part)])
 
@@ -263,7 +263,7 @@ def education_indicator(facts: HouseholdFacts, thresholds: Thresholds = DEFAULT_
     stage_part = (
         f"家里有非义务教育阶段的学生（{'、'.join(s.label for s in outside)}）"
         if outside
-        else "没有非义务教育阶段的学生"
+        else ("没有非义务教育阶段的学生" if students else "")
     )
     return _result(Indicator.EDUCATION, [(many, count_part), (bool(outside), stage_part)])
 

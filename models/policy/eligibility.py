@@ -51,7 +51,7 @@ def check(item: CatalogueItem, member: MemberFacts, thresholds: Thresholds = DEF
     if not member.is_assisted:
         return NotEligible(
             item.code,
-            f"{item.name}服务面向社会救助对象，这位家庭成员还没有登记为救助对象。"
+            f"{_service(item)}面向社会救助对象，这位家庭成员还没有登记为救助对象。"
             f"请{ASSISTANT_HINT}，问问能不能申请救助。",
         )
     for criterion in item.eligibility.any_of:
@@ -59,7 +59,7 @@ def check(item: CatalogueItem, member: MemberFacts, thresholds: Thresholds = DEF
             return Eligible(item.code, describe_criterion(criterion, thresholds))
     return NotEligible(
         item.code,
-        f"{item.name}服务面向{describe_audience(item.eligibility, thresholds)}。"
+        f"{_service(item)}面向{describe_audience(item.eligibility, thresholds)}。"
         f"您可以申请探访慰问，或{ASSISTANT_HINT}。",
     )
 
@@ -117,3 +117,8 @@ def _min_age(criterion: Criterion, thresholds: Thresholds) -> int:
     if criterion.elderly:
         ages.append(thresholds.elderly_age)
     return max(ages)
+
+
+def _service(item: CatalogueItem) -> str:
+    """"帮办代办服务", "看护服务" (not "看护服务服务")."""
+    return item.name if item.name.endswith("服务") else f"{item.name}服务"

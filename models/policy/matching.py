@@ -29,20 +29,20 @@ class ProviderCandidate:
     last_assigned_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "item_codes", frozenset(str(getattr(c, "value", c)) for c in self.item_codes))
+        object.__setattr__(self, "item_codes", frozenset(self.item_codes))
         object.__setattr__(self, "village_ids", frozenset(self.village_ids))
 
     @property
     def has_capacity(self) -> bool:
         return self.assigned_today < self.daily_capacity
 
-    def qualifies(self, item_code: str, village_id: int, excluded_ids: Iterable[int] = ()) -> bool:
+    def qualifies(self, item_code: str, village_id: int, excluded_ids: frozenset[int] = frozenset()) -> bool:
         return (
             self.active
-            and str(getattr(item_code, "value", item_code)) in self.item_codes
+            and item_code in self.item_codes
             and village_id in self.village_ids
             and self.has_capacity
-            and self.id not in set(excluded_ids)
+            and self.id not in excluded_ids
         )
 
 
@@ -82,15 +82,6 @@ def offer_deadline(
 
 
 def _rank_key(c: ProviderCandidate) -> tuple:
-    if c.last_assigned_at is None:
-        idle: tuple = (0, 0.0)
-    else:
-        idle = (1, _timestamp(c.last_assigned_at))
+    # (0,) sorts before (1, when): never assigned first, then the longest idle.
+    idle = (0,) if c.last_assigned_at is None else (1, c.last_assigned_at)
     return (c.open_orders, idle, c.id)
-
-
-def _timestamp(moment: datetime) -> float:
-    """Sortable instant; naive datetimes are compared as wall-clock time."""
-    if moment.tzinfo is None:
-        return (moment - datetime(1970, 1, 1)).total_seconds()
-    return moment.timestamp()

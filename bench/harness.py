@@ -1,0 +1,214 @@
+"""What every benchmark needs around the load: databases to reset, gunicorn to start and stop.
+
+Servers run only on loopback, each in its own process group, and ``Gunicorn.stop``
+(called from ``finally`` blocks and on Ctrl-C) ends the master and any worker it
+left behind, so a benchmark never leaves a process running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BENCH_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench"
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+class ServerFailed(RuntimeError):
+    """A server did not start, or died, or could not be reset."""
+
+
+# -- settings ------------------------------------------------------------------------
+
+
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SystemExit(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def server_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment of the servers: test settings (dev secrets unless set) on the bench stores."""
+    env = dict(os.environ)
+    env.update(JZT_ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url, PYTHONUNBUFFERED="1")
+    return env
+
+
+# -- stores --------------------------------------------------------------------------
+
+
+def reset_postgres(url: str) -> None:
+    """Create the database if needed, empty its public schema and migrate it to head."""
+    from models import migrate
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}):
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception as exc:
+        raise ServerFailed(f"PostgreSQL at {target.render_as_string(hide_password=True)}: {exc}") from exc
+    finally:
+        admin.dispose()
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET lock_timeout = '10s'"))
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    migrate.upgrade(url)
+
+
+def flush_redis(url: str) -> None:
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=2)
+        client.flushdb()
+        client.close()
+    except Exception as exc:
+        raise ServerFailed(f"Redis at {url}: {exc}") from exc
+
+
+def count_rows(url: str, table: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text(f'SELECT count(*) FROM "{table}"')))
+    finally:
+        engine.dispose()
+
+
+# -- processes -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """One gunicorn master (and its workers) in its own process group, on 127.0.0.1."""
+
+    def __init__(self, name: str, target: str, workers: int, env: dict[str, str], extra_args: tuple[str, ...] = ()):
+        self.name, self.target, self.workers, self.env = name, target, workers, env
+        self.extra_args = extra_args
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix=f"jzt-bench-{name}-", suffix=".log", delete=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Gunicorn":
+        self.port = free_port()
+        cmd = [
+            sys.executable, "-m", "gunicorn",
+            "-w", str(self.workers),
+            "-b", f"127.0.0.1:{self.port}",
+            "--graceful-timeout", "5",
+            *self.extra_args,
+            self.target,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop the whole group ourselves
+        )
+        return self
+
+    def wait_ready(self, verification: dict, timeout: float = 30.0) -> None:
+        """Until GET /wechat with a valid verification query answers 200 with the echo string."""
+        url = f"{self.base_url}/wechat?{urlencode(verification)}"
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                raise ServerFailed(f"{self.name}: gunicorn exited (code {self.proc and self.proc.returncode})\n{self.log_tail()}")
+            try:
+                response = requests.get(url, timeout=2)
+                if response.status_code == 200 and response.text == verification["echostr"]:
+                    return
+                last = f"HTTP {response.status_code}: {response.text[:200]!r}"
+            except requests.RequestException as exc:
+                last = type(exc).__name__
+            time.sleep(0.1)
+        raise ServerFailed(f"{self.name}: not ready after {timeout:.0f} s ({last})\n{self.log_tail()}")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """TERM the master (graceful), then KILL whatever is left in its process group."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        pgid = proc.pid  # start_new_session: the master leads its own group
+        if proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+            except ProcessLookupError:
+                pass
+        _kill_group(pgid)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            self.log.flush()
+            return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def cleanup(self) -> None:
+        self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def raise_on_sigterm() -> None:
+    """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt, so ``finally`` blocks stop the servers."""
+
+    def handler(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)

@@ -1,0 +1,125 @@
+"""Conversation state: one record per user, live in Redis, durable in the database.
+
+``StateStore.load`` reads Redis and falls back to the database draft (Redis down or
+restarted). ``StateStore.stage`` writes the draft in the turn's transaction and
+returns the Redis write to run after commit. ``lock`` serialises one user's turns
+across every web worker (two quick messages are handled one after the other).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from redis import Redis
+from redis.exceptions import LockError, RedisError
+from sqlalchemy.orm import Session
+
+from models.crypto import DataCipher
+from models.dialogue import live_key, load_draft, save_draft
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = dt.timedelta(days=14)
+
+
+@dataclass
+class DialogueState:
+    """Where one user is. ``flow`` None means no dialogue is running."""
+
+    flow: str | None = None
+    version: int = 0
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    retries: int = 0
+    #: a critical value waiting for the user's "对" before it is kept
+    pending: dict[str, Any] | None = None
+    #: what the bot understood from free text, waiting for "是" ({"flow", "item", ...})
+    intent: dict[str, Any] | None = None
+    #: true after the bot asked "上次填到…，继续吗？"
+    resuming: bool = False
+    updated_at: str = ""
+    #: changes every turn, so a timer set for an older turn knows it is stale
+    token: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DialogueState":
+        raw = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+    @property
+    def idle_since(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.updated_at) if self.updated_at else None
+
+    def touched(self, now: dt.datetime) -> "DialogueState":
+        return dataclasses.replace(self, updated_at=now.isoformat(), token=uuid.uuid4().hex[:12])
+
+    @property
+    def is_empty(self) -> bool:
+        return self.flow is None and self.intent is None
+
+
+class StateStore:
+    def __init__(self, redis: Redis, cipher: DataCipher, ttl: dt.timedelta = STATE_TTL):
+        self.redis, self.cipher, self.ttl = redis, cipher, ttl
+
+    _key = staticmethod(live_key)
+
+    def load(self, db: Session, openid: str) -> DialogueState:
+        try:
+            cached = self.redis.get(self._key(openid))
+        except RedisError:
+            cached = None
+            log.warning("state: Redis unavailable, reading the draft from the database")
+        if cached is not None:
+            return DialogueState.from_json(self.cipher.decrypt(cached.decode()))
+        stored = load_draft(db, openid)
+        return DialogueState.from_json(self.cipher.decrypt(stored)) if stored else DialogueState()
+
+    def stage(self, db: Session, openid: str, state: DialogueState) -> Callable[[], None]:
+        """Save the draft in this transaction; return the Redis write for after commit."""
+        token = None if state.is_empty else self.cipher.encrypt(state.to_json())
+        save_draft(db, openid, token)
+
+        def publish() -> None:
+            try:
+                if token is None:
+                    self.redis.delete(self._key(openid))
+                else:
+                    self.redis.set(self._key(openid), token, ex=int(self.ttl.total_seconds()))
+            except RedisError:
+                log.warning("state: Redis unavailable; the database draft is the copy")
+                self._forget_quietly(openid)
+
+        return publish
+
+    def _forget_quietly(self, openid: str) -> None:
+        with contextlib.suppress(RedisError):
+            self.redis.delete(self._key(openid))
+
+    @contextlib.contextmanager
+    def lock(self, openid: str, timeout: float = 15, wait: float = 10) -> Iterator[bool]:
+        """Hold the user's lock; yields False (and goes on) when Redis is unreachable."""
+        try:
+            lock = self.redis.lock(f"jzt:lock:{openid}", timeout=timeout, blocking_timeout=wait)
+            acquired = lock.acquire()
+        except RedisError:
+            yield False
+            return
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with contextlib.suppress(LockError, RedisError):
+                    lock.release()

@@ -1,0 +1,92 @@
+"""Routes into the dialogue engine: a running flow, a pending intent, a start word, free text.
+
+Each loads the user's state, lets the engine work on it, and stages the new state
+(draft in this transaction, Redis after commit), the step events and the idle timers.
+"""
+
+from __future__ import annotations
+
+from conversations import intents, menu, speech, texts
+from conversations.engine import EXPIRE_AFTER, REMIND_AFTER, Call
+from conversations.flows import ENGINE, FLOWS, START_WORDS
+from conversations.inputs import InputKind
+from conversations.parsers import Ok, YesNo
+from conversations.state import DialogueState
+from handlers.turn import Answer, Turn
+from models.dialogue import record_events
+
+_YES_NO = YesNo()
+
+
+def _load(turn: Turn) -> Call:
+    if turn.state is None:
+        turn.state = turn.services.state_store.load(turn.db, turn.openid)
+    return Call(turn, turn.state)
+
+
+def _save(call: Call, reply: str) -> Answer:
+    turn = call.turn
+    state = call.state.touched(turn.now) if not call.state.is_empty else DialogueState()
+    turn.state = state
+    turn.after_commit.append(turn.services.state_store.stage(turn.db, turn.openid, state))
+    if call.events:
+        record_events(turn.db, call.events, turn.now)
+    if state.flow:
+        title = FLOWS.latest(state.flow).title
+        turn.services.schedule_timer(turn, state, turn.now + REMIND_AFTER, "remind", texts.IDLE_REMINDER.format(title=title))
+        turn.services.schedule_timer(turn, state, turn.now + EXPIRE_AFTER, "expire", "")
+    return Answer.say(reply)
+
+
+def _said(turn: Turn) -> str:
+    if turn.input.kind in (InputKind.TEXT, InputKind.VOICE):
+        return speech.strip_fillers(speech.normalize(turn.input.text))
+    if turn.input.kind is InputKind.MENU:
+        return turn.input.text
+    return ""
+
+
+def on_running_flow(turn: Turn) -> Answer | None:
+    call = _load(turn)
+    if not call.state.flow:
+        return None
+    reply = ENGINE.resume_offer(call) or ENGINE.answer(call, turn.input)
+    return _save(call, reply)
+
+
+def on_pending_intent(turn: Turn) -> Answer | None:
+    """The bot asked "您是想…吗？": 是 starts that flow, 不是 shows the menu, else move on."""
+    call = _load(turn)
+    if call.state.intent is None:
+        return None
+    intent = call.state.intent
+    verdict = _YES_NO.parse(turn.input, turn.now.date())
+    call.state = turn.state = DialogueState()
+    if not isinstance(verdict, Ok):
+        turn.after_commit.append(turn.services.state_store.stage(turn.db, turn.openid, call.state))
+        return None  # they said something else: handle it afresh
+    if verdict.value:
+        return _save(call, ENGINE.start(call, intent["flow"], intent.get("prefill")))
+    return _save(call, texts.INTENT_NO + "\n" + menu.MAIN_MENU)
+
+
+def on_start_word(turn: Turn) -> Answer | None:
+    name = START_WORDS.get(_said(turn))
+    if name is None:
+        return None
+    call = _load(turn)
+    return _save(call, ENGINE.start(call, name))
+
+
+def on_free_text(turn: Turn) -> Answer | None:
+    """Free words or speech when nothing runs: say what we understood, ask to confirm."""
+    said = _said(turn)
+    if not said or turn.input.kind is InputKind.MENU:
+        return None
+    intent = intents.match(said)
+    if intent is None or intent.name not in FLOWS:
+        return None
+    call = _load(turn)
+    prefill = {"prefill_item": intent.item} if intent.item else {}
+    call.state = DialogueState(intent={"flow": intent.name, "prefill": prefill})
+    return _save(call, texts.INTENT_ASK.format(understood=intents.describe(intent)))
