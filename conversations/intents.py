@@ -87,7 +87,7 @@ _ALIASES: dict[str, str] = {
     # what a volunteer says after a visit, and where they went
     "visited": (
         "去过|到过|看过|走访了|探访了|探望了|看望了|去看了|去看过|上门了|去了一趟|刚从|已经去|"
-        "看好了"
+        "看好了|我去了"
     ),
     "household": (
         "家|奶奶|爷爷|大爷|大妈|大娘|老人|老太|老爷子|婆婆|伯伯|叔叔|阿姨|户|那边"
@@ -127,20 +127,21 @@ _SPECS: tuple[_Spec, ...] = (
     _request(
         "visit",
         "请人上门看看您（探访慰问）",
-        strong=("探访慰问|探访|慰问|探望|看望|上门看看|来看看我|来看我|看看我|来家里看看|"
-                "来家看看|望望我|{nobody}来看我|关心一下|关心关心",),
-        normal=("走访|串门|回访",),
+        strong=("探访慰问|探访|慰问|探望|看望|上门看看|来看看我|来看我|来家里看看|"
+                "来家看看|望望我|{nobody}来看我|关心一下|关心关心",
+                "{nobody}来|好久没人+看我|看看|望望|坐坐|串门"),
+        normal=("走访|串门|回访|看看我",),
     ),
     _request(
         # 帮办代办 covers medical-insurance matters (annex 3: 代为办理居民医保), so 医保报销
         # comes here rather than to referral: the county's 医保 offices 全程帮办 these.
         "errand",
         "找人帮忙买药、办事（帮办代办）",
-        strong=("帮办代办|帮办|代办|跑腿|跑一趟|药店|药房|买药|拿药|配药|取药|开药|买点药|带药|买东西|买点东西|"
-                "带东西|捎东西|买菜|买米|买油|日用品|生活用品|快递|包裹|取件|寄东西|代收|医保|"
-                "医保卡|社保卡|电子社保卡|激活|养老金认证|养老认证|资格认证|生存认证|刷脸|认证|"
-                "年审|办事|办手续|办个事|交电费|缴电费|交话费|充话费|交水费|医保报销|交医保|"
-                "新农合|合作医疗",),
+        strong=("帮办代办|帮办|代办|跑腿|跑一趟|药店|药房|买药|拿药|配药|取药|开药|买点药|带药|"
+                "买东西|买点东西|带东西|捎东西|买菜|买米|买油|日用品|生活用品|快递|包裹|取件|"
+                "寄东西|代收|医保|医保卡|社保卡|电子社保卡|激活|养老金认证|养老认证|资格认证|"
+                "生存认证|刷脸|认证|年审|办事|办手续|办个事|交电费|缴电费|交话费|充话费|交水费|"
+                "医保报销|交医保|新农合|合作医疗",),
         normal=("{buy}+{goods}", "报销|缴费|交费|取钱|存钱|领钱|办理|养老金"),
     ),
     _request(
@@ -155,7 +156,7 @@ _SPECS: tuple[_Spec, ...] = (
         "cleaning",
         "请人打扫卫生或改造家里（助洁助行）",
         strong=("助洁助行|助洁|助行|打扫|打扫卫生|搞卫生|弄卫生|做卫生|大扫除|收拾屋|收拾家|"
-                "收拾房|扫地|拖地|擦窗|家政|保洁|清洁|扶手|无障碍|适老化|改造|坡道|防滑|轮椅|"
+                "收拾房|拾掇|扫地|拖地|擦窗|家政|保洁|清洁|扶手|无障碍|适老化|改造|坡道|防滑|轮椅|"
                 "马桶|坐便|门槛|出门不方便|行动不便|走路不方便|腿脚不便|腿脚不方便|上下楼",),
         normal=("洗衣服|洗被子|厕所|卫生间|拐杖|收拾",),
     ),
@@ -190,9 +191,9 @@ _SPECS: tuple[_Spec, ...] = (
         "请邻居帮忙照顾（邻里互助）",
         strong=("邻里互助|邻里帮|互助|邻居帮|邻居来|请邻居|让邻居|叫邻居|喊邻居|邻居照顾|"
                 "邻居照看|街坊帮|隔壁帮|隔壁来|左邻右舍|帮邻居|照顾邻居|照顾隔壁|护理培训|"
-                "护理技能|学护理",),
-        normal=("邻里|街坊", "照顾|照看|帮忙|伺候+隔壁|邻居|邻里|街坊",
+                "护理技能|学护理",
                 "请|让|叫|喊|找+隔壁|邻居|街坊"),
+        normal=("邻里|街坊", "照顾|照看|帮忙|伺候+隔壁|邻居|邻里|街坊"),
     ),
     _request(
         "monitoring",
@@ -216,9 +217,10 @@ _SPECS: tuple[_Spec, ...] = (
         "referral",
         "找工作、学技术或问政策（转介服务）",
         strong=("转介服务|转介|找工作|找个工作|找活干|找事做|找点事做|找点活|就业|培训|技能培训|"
-                "学技术|学手艺|学个手艺|招工|找个活|找活|找份工|找份活|打零工|零工|残联|妇联|人社|卫健|工会|教育局|残疾证|残疾补贴|"
-                "政策咨询|咨询政策|问政策|公益岗|公益性岗位|务工",),
-        normal=("打工|上班|挣钱|赚钱|技能|职业|政策|补贴|贷款|岗位",),
+                "学技术|学手艺|学个手艺|招工|找个活|找活|找份工|找份活|打零工|零工|残联|妇联|"
+                "人社|卫健|工会|教育局|残疾证|残疾补贴|政策咨询|咨询政策|问政策|公益岗|"
+                "公益性岗位|务工",),
+        normal=("打工|上班|挣钱|赚钱|技能|职业|政策|补贴|贷款|岗位", "找+活|工作|事做|差事"),
     ),
     _request(
         None,
@@ -252,10 +254,11 @@ _SPECS: tuple[_Spec, ...] = (
         "查看申请的进度",
         # about a request already made: wins over the service it names (送饭怎么还没人来)
         decisive=("进度|进展|办到哪|到哪一步|到哪步|怎么样了|咋样了|么样了|有消息|有结果|批了没|"
-                "批下来|审批|审核|办好了没|好了没|什么时候来|么时候来|啥时候来|几时来|几点来|"
-                "怎么还没来|还没来|还不来|咋还没|没人来|有人接单|派了没|处理了没|受理",
-                # a request made earlier + still waiting (上次申请的手环怎么还没送来)
-                "申请的|申请了|上次|前几天|前天|昨天|上个月|上礼拜+还没|没动静|没消息|没人理"),
+                  "批下来|审批|审核|办好了没|好了没|什么时候来|么时候来|啥时候来|几时来|几点来|"
+                  "怎么还没来|还没来|还不来|咋还没|有人接单|派了没|处理了没|受理",
+                  # a request made earlier + still waiting (上次申请的手环怎么还没送来)
+                  "申请的|申请了|上次|前几天|前天|昨天|上个月|上礼拜+还没|没动静|没消息|没人理"),
+        strong=("没人来",),
         normal=("我的申请|我申请的|申请的事|我的单子|我那个事",),
     ),
     _Spec(
@@ -282,7 +285,8 @@ _SPECS: tuple[_Spec, ...] = (
         "cancel_request",
         None,
         "取消您的申请",
-        decisive=("取消|撤销|撤回|撤了|撤掉|退了|不申请了|不要了|不需要了|不用来了|别来了|不办了|退掉|作废",),
+        decisive=("取消|撤销|撤回|撤了|撤掉|退了|不申请了|不要了|不需要了|不用来了|别来了|不办了|"
+                  "退掉|作废",),
         normal=("不用了",),
     ),
     _Spec(
@@ -290,8 +294,9 @@ _SPECS: tuple[_Spec, ...] = (
         None,
         "评价这次服务",
         decisive=("评价|评分|打分|好评|差评|打个分|点评|服务得很好|服务很好|服务不错|服务得不错|"
-                "挺满意|很满意|不满意|点赞|表扬|服务态度|态度不好|态度很好|态度差|服务不好|服务差",),
-        normal=("满意", "服务|态度|师傅|干得+很好|挺好|不错|不好|太差|差劲|马虎"),
+                  "挺满意|很满意|不满意|点赞|表扬|服务态度|态度不好|态度很好|态度差|服务不好|"
+                  "服务差",),
+        normal=("满意|评", "服务|态度|师傅|干得+很好|挺好|不错|不好|太差|差劲|马虎"),
     ),
     _Spec(
         "human",
@@ -300,16 +305,18 @@ _SPECS: tuple[_Spec, ...] = (
         strong=("人工|转人工|人工服务|人工客服|客服|工作人员|找工作人员|真人|活人|找村里|村干部|"
                 "村书记|书记|村主任|打电话|打个电话|电话给|联系村里|找领导|协理员|网格员|投诉|"
                 "民政所|民政局",),
-        normal=("领导|民政|乡里|镇里|乡政府|镇政府",),
+        normal=("领导|干部|民政|乡里|镇里|乡政府|镇政府",),
     ),
     _Spec(
         "help",
         None,
         "了解怎么使用",
         strong=("=帮助|说明|help|功能|使用",
-                "怎么用|咋用|么样用|怎么使用|如何使用|使用说明|使用帮助|帮助说明|操作说明|不会用|"
-                "教我用|能做什么|能干什么|能干啥|能做啥|有什么用|有什么功能|功能介绍|怎么弄|咋弄|"
-                "怎么操作|有哪些服务|有什么服务|都有什么服务|服务项目|服务清单|主菜单|菜单",),
+                "怎么用|咋用|么样用|怎么使用|如何使用|使用说明|使用帮助|帮助说明|操作说明|"
+                "教我用|能做什么|能干什么|能干啥|能做啥|有什么用|有什么功能|功能介绍|"
+                "有哪些服务|有什么服务|都有什么服务|服务项目|服务清单|主菜单|菜单",),
+        # also said about the errand itself (养老金认证我不会弄): a named service outweighs them
+        normal=("不会用|怎么弄|咋弄|怎么操作|不会弄",),
     ),
 )
 
@@ -413,7 +420,8 @@ def _inside_other(item: _Scored, found: list[_Scored]) -> bool:
             continue
         for start, end in item.pieces:
             for other_start, other_end in other.pieces:
-                if other_start <= start and end <= other_end and other_end - other_start > end - start:
+                inside = other_start <= start and end <= other_end
+                if inside and other_end - other_start > end - start:
                     return True
     return False
 
@@ -532,9 +540,12 @@ class _Matcher:
             limit=8,
         )
         for _, score, index in found:
-            alignment = fuzz.partial_ratio_alignment(self.fuzzy_sounds[index], sounds)
+            word = self.fuzzy_sounds[index]
+            if len(word) > len(sounds):
+                continue  # the message is shorter than the word: no reason to think it was said
+            alignment = fuzz.partial_ratio_alignment(word, sounds)
             start, end = alignment.dest_start, alignment.dest_end
-            if end - start >= _FUZZY_MIN_LEN - 1 and self._on_bounds(start, end, bounds):
+            if abs((end - start) - len(word)) <= 1 and self._on_bounds(start, end, bounds):
                 hits[self.fuzzy_words[index]] = _Hit(start, end, _FUZZY_QUALITY * score / 100)
         return hits
 
@@ -595,7 +606,8 @@ class _Matcher:
             return None
         start = min(start for start, _ in best.pieces)
         end = max(end for _, end in best.pieces)
-        return Intent(best.spec.flow, best.spec.item, round(min(best.score, 1.0), 3), text[start:end])
+        confidence = round(min(best.score, 1.0), 3)
+        return Intent(best.spec.flow, best.spec.item, confidence, text[start:end])
 
     def _best(self, hits: dict[str, _Hit]) -> _Scored | None:
         """The best-scoring intent; a confident catalogue item beats a bare "I need help"."""

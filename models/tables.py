@@ -1,4 +1,3 @@
 """Imports every table module, so ``Base.metadata`` knows them all (Alembic, tests)."""
 
-from models import messages  # noqa: F401
-from models import dialogue  # noqa: F401
+from models import areas, catalogue, dialogue, households, messages, providers, staff  # noqa: F401

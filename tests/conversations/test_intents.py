@@ -54,12 +54,13 @@ def test_describe_echoes_the_users_words_when_the_question_does_not():
 
 
 def test_corpus_accuracy(capsys):
-    misses = [(text, flow, item, _routed(text)) for text, flow, item in ROUTED if _routed(text) != (flow, item)]
+    results = [(text, (flow, item), _routed(text)) for text, flow, item in ROUTED]
+    misses = [(text, expected, got) for text, expected, got in results if got != expected]
     right = len(ROUTED) - len(misses)
     with capsys.disabled():
         print(f"\nintent accuracy: {100 * right / len(ROUTED):.1f} % ({right}/{len(ROUTED)})")
-        for text, flow, item, got in misses:
-            print(f"  miss: {text} -> {got}, expected ({flow}, {item})")
+        for text, expected, got in misses:
+            print(f"  miss: {text} -> {got}, expected {expected}")
     assert right / len(ROUTED) >= 0.90
 
 

@@ -1,0 +1,47 @@
+"""Providers (供给主体): organisations or individuals, the items they offer, where, how many a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.areas import Village
+from models.db import Base, IdPk
+
+provider_items = Table(
+    "provider_items",
+    Base.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_code", ForeignKey("service_items.code"), primary_key=True),
+)
+
+provider_villages = Table(
+    "provider_villages",
+    Base.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("village_id", ForeignKey("villages.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    id: Mapped[IdPk]
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="organisation")  # or "person"
+    contact_name: Mapped[str | None] = mapped_column(String(32))
+    contact_phone_enc: Mapped[str | None] = mapped_column(String(256))
+    #: the WeChat user who accepts orders for this provider (bound by invite)
+    openid: Mapped[str | None] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    daily_capacity: Mapped[int] = mapped_column(default=10)
+    last_assigned_at: Mapped[dt.datetime | None]
+
+    villages: Mapped[list[Village]] = relationship(secondary=provider_villages)
+    item_rows = relationship("ServiceItem", secondary=provider_items)
+
+    @property
+    def item_codes(self) -> frozenset[str]:
+        return frozenset(i.code for i in self.item_rows)
