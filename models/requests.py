@@ -1,0 +1,133 @@
+"""Service requests (群众点单), offers to providers (系统派单/机构接单), referrals (转介).
+
+A request is saved before the user is told it was received; dispatch happens in a
+worker. A request is held by at most one provider: claims are conditional updates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from models.db import Base, IdPk, Timestamp
+from models.households import Member
+
+
+class RequestStatus(str, Enum):
+    RECEIVED = "received"  # 已受理: saved, waiting for dispatch
+    OFFERED = "offered"  # 已派单: offered to a provider, waiting for acceptance
+    ACCEPTED = "accepted"  # 服务人员已接单
+    ON_SITE = "on_site"  # 已上门
+    COMPLETED = "completed"  # 已完成
+    CANCELLED = "cancelled"  # 已取消
+    REFERRED = "referred"  # 已转介
+    ESCALATED = "escalated"  # 转乡镇处理: no provider took it
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def open(self) -> bool:
+        return self not in (RequestStatus.COMPLETED, RequestStatus.CANCELLED, RequestStatus.REFERRED)
+
+
+STATUS_LABELS = {
+    RequestStatus.RECEIVED: "已受理，正在安排",
+    RequestStatus.OFFERED: "已派单，等待服务人员接单",
+    RequestStatus.ACCEPTED: "服务人员已接单",
+    RequestStatus.ON_SITE: "服务人员已上门",
+    RequestStatus.COMPLETED: "已完成",
+    RequestStatus.CANCELLED: "已取消",
+    RequestStatus.REFERRED: "已转介给相关部门",
+    RequestStatus.ESCALATED: "已转乡镇工作人员安排",
+}
+
+#: a request can be cancelled by the resident until someone is at the door
+CANCELLABLE = {RequestStatus.RECEIVED, RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.ESCALATED}
+
+
+class ServiceRequest(Base):
+    __tablename__ = "service_requests"
+    __table_args__ = (Index("ix_requests_status_created", "status", "created_at"),)
+
+    id: Mapped[IdPk]
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("service_items.code"))
+    description_enc: Mapped[str] = mapped_column(Text)
+    preferred_date: Mapped[dt.date | None] = mapped_column(Date)
+    address_enc: Mapped[str] = mapped_column(String(512))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.RECEIVED.value)
+    #: who sent it, and for whom: "本人" or the proxy's relation
+    requested_by: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(16), default="本人")
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    created_at: Mapped[Timestamp]
+    assigned_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    rating: Mapped[str | None] = mapped_column(String(8))  # satisfied / basic / unsatisfied
+    rating_comment_enc: Mapped[str | None] = mapped_column(Text)
+
+    member: Mapped[Member] = relationship()
+
+    @property
+    def state(self) -> RequestStatus:
+        return RequestStatus(self.status)
+
+
+class OfferStatus(str, Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Offer(Base):
+    """One offer of a request to one provider; never twice to the same provider."""
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("request_id", "provider_id", name="uq_offers_request_provider"),)
+
+    id: Mapped[IdPk]
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_requests.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=OfferStatus.OPEN.value)
+    offered_at: Mapped[dt.datetime]
+    deadline: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
+
+
+class Referral(Base):
+    """转介: a matter for another department, to be transferred within 1 working day."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[IdPk]
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
+    department: Mapped[str] = mapped_column(String(16))
+    matter_enc: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending / transferred
+    deadline: Mapped[dt.datetime]
+    transferred_at: Mapped[dt.datetime | None]
+    created_at: Mapped[Timestamp]
+
+
+def requests_of(db: Session, openid: str, member_ids: list[int], limit: int = 10) -> list[ServiceRequest]:
+    """A user's requests: those they sent and those for members they are bound to."""
+    query = select(ServiceRequest).where((ServiceRequest.requested_by == openid) | ServiceRequest.member_id.in_(member_ids or [-1]))
+    return list(db.scalars(query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(limit)))
+
+
+def find_by_number(db: Session, number: str) -> ServiceRequest | None:
+    return db.scalar(select(ServiceRequest).where(ServiceRequest.number == number.upper()))
