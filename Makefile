@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app bot.app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench bench-webhook clean migration
+.PHONY: install run test bench bench-webhook bench-engine bench-roster bench-dispatch clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -29,10 +29,19 @@ run: install
 test: install
 	$(BIN)/pytest
 
-bench: bench-webhook
+bench: bench-webhook bench-engine bench-roster bench-dispatch
 
 bench-webhook: install
 	$(BIN)/python -m bench.webhook
+
+bench-engine: install
+	$(BIN)/python -m bench.engine
+
+bench-roster: install
+	$(BIN)/python -m bench.roster
+
+bench-dispatch: install
+	$(BIN)/python -m bench.dispatch
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from bot.cli_clocks import calendar_group
+from bot.cli_ledger import ledger_group
 from models import migrate
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(db_group)
-    app.cli.add_command(queue_group)
-    app.cli.add_command(demo_group)
+    for group in (db_group, queue_group, demo_group, ledger_group, calendar_group):
+        app.cli.add_command(group)
 
 
 def _ctx():
