@@ -205,10 +205,95 @@ def _kill_group(pgid: int) -> None:
 
 
 def raise_on_sigterm() -> None:
-    """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt, so ``finally`` blocks stop the servers."""
+    """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt, so ``finally`` blocks stop the servers.
+
+    Only in this process: a forked helper that inherits the handler dies the default way.
+    """
+    main_pid = os.getpid()
 
     def handler(signum, _frame):
+        if os.getpid() != main_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGHUP, handler)
+
+
+# -- CPU accounting ------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+STORE_COMMANDS = ("postgres", "redis-server")
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent not idle (all cores) since boot."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return (sum(values[:8]) - idle) / _TICK
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """pid -> (command, process group, CPU seconds) for every process we can read."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (comm, int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK)
+    return found
+
+
+class CpuMeter:
+    """Where the machine's CPU went during a run: the server, PostgreSQL/Redis, the load, the rest.
+
+    The rest ("other") is everything else on the machine (other jobs, kernel softirq
+    work not charged to a process): when it is high, the run was disturbed.
+    """
+
+    def __init__(self, server_group: int):
+        self.server_group = server_group
+
+    def __enter__(self) -> "CpuMeter":
+        self.t0 = time.monotonic()
+        self.busy0 = _machine_busy()
+        self.procs0 = _processes()
+        self.self0 = _own_cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.elapsed = time.monotonic() - self.t0
+        busy = _machine_busy() - self.busy0
+        procs = _processes()
+        server = stores = 0.0
+        for pid, (comm, group, cpu) in procs.items():
+            before = self.procs0.get(pid)
+            delta = cpu - (before[2] if before and before[0] == comm else 0.0)
+            if group == self.server_group:
+                server += delta
+            elif comm in STORE_COMMANDS:
+                stores += delta
+        client = _own_cpu() - self.self0  # this process and its reaped children (wrk, clients)
+        self.seconds = {"server": server, "stores": stores, "client": client, "other": max(0.0, busy - server - stores - client)}
+
+    def cores(self, part: str) -> float:
+        return self.seconds[part] / self.elapsed if self.elapsed else 0.0
+
+
+def _own_cpu() -> float:
+    import resource
+
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total

@@ -54,9 +54,12 @@ def fmt_ms(value: float) -> str:
 
 
 class Measurement:
-    def __init__(self, name: str, result: load.LoadResult, checked: int, bad_replies: int, unrecorded: int = 0):
-        self.name, self.result = name, result
+    def __init__(self, name: str, result: load.LoadResult, cpu: harness.CpuMeter, checked: int, bad_replies: int, unrecorded: int = 0):
+        self.name, self.result, self.cpu = name, result, cpu
         self.checked, self.bad_replies, self.unrecorded = checked, bad_replies, unrecorded
+
+    def cpu_ms_per_msg(self, part: str) -> float:
+        return self.cpu.seconds[part] * 1000 / self.result.responses if self.result.responses else 0.0
 
     @property
     def errors(self) -> int:
@@ -122,11 +125,12 @@ class Bench:
         log(f"{server.name}: warm-up {warm.rate:.0f} msg/s, {warm.errors} errors, p99 {warm.p99_ms:.1f} ms")
         if not server.alive():
             raise ServerFailed(f"{server.name} died during the warm-up\n{server.log_tail()}")
-        # enough fresh deliveries for the run at half again the warm-up rate (bounded)
-        count = min(400_000, max(5_000, math.ceil(warm.rate * self.seconds * 1.5) + 2_000))
+        # enough fresh deliveries for the run at twice the warm-up rate (bounded)
+        count = min(400_000, max(5_000, math.ceil(warm.rate * self.seconds * 2) + 3_000))
         batch = load.generate(self.wechat, count, self.users, prefix + "m")
         log(f"{server.name}: {count} deliveries generated; {self.seconds} s at {self.concurrency} connections ({self.client})")
-        result = self.drive(server, batch, self.seconds)
+        with harness.CpuMeter(server.proc.pid) as cpu:
+            result = self.drive(server, batch, self.seconds)
         if not server.alive():
             raise ServerFailed(f"{server.name} died during the run\n{server.log_tail()}")
         checked, problems = check_replies(self.wechat, result.samples, prefix + "m")
@@ -142,7 +146,11 @@ class Bench:
             log(f"{server.name}: WARNING {result.reused} deliveries were sent twice (generator ran out); the rate is flattered")
         if result.errors:
             log(f"{server.name}: {result.non200} non-200, {result.socket_errors} socket errors, {result.unsealed} unencrypted 200s")
-        return Measurement(server.name, result, checked, len(problems), unrecorded)
+        log(f"{server.name}: CPU in cores: server {cpu.cores('server'):.2f}, PostgreSQL+Redis {cpu.cores('stores'):.2f}, "
+            f"load generator {cpu.cores('client'):.2f}, other {cpu.cores('other'):.2f}")
+        if cpu.cores("other") > 0.25:
+            log(f"{server.name}: WARNING other work used {cpu.cores('other'):.2f} cores during the run; figures are disturbed")
+        return Measurement(server.name, result, cpu, checked, len(problems), unrecorded)
 
     def run(self) -> int:
         log(f"workers={self.workers} concurrency={self.concurrency} seconds={self.seconds} warmup={self.warmup} "
@@ -182,6 +190,9 @@ class Bench:
             metric(f"{m.name}_requests", r.responses, "count")
             metric(f"{m.name}_errors", m.errors, "count")
             metric(f"{m.name}_replies_checked", m.checked, "count")
+            metric(f"{m.name}_server_cpu_per_msg_ms", f"{m.cpu_ms_per_msg('server'):.2f}", "ms")
+            metric(f"{m.name}_stores_cpu_per_msg_ms", f"{m.cpu_ms_per_msg('stores'):.2f}", "ms")
+            metric(f"{m.name}_other_cpu_cores", f"{m.cpu.cores('other'):.2f}", "cores")
             if r.reused:
                 metric(f"{m.name}_reused", r.reused, "count")
         ratio = app.result.rate / echo.result.rate if echo.result.rate else 0.0

@@ -36,9 +36,9 @@ def queue_group() -> None:
     pass
 
 
-@queue_group.command("sweep", help="Re-enqueue saved work that never reached the queue.")
+@queue_group.command("sweep", help="Re-enqueue saved work that never reached the queue (messages, requests).")
 def queue_sweep() -> None:
-    from workers.jobs import sweep
+    from workers.periodic import sweep
 
     click.echo(f"re-enqueued {sweep()} jobs")
 

@@ -1,8 +1,26 @@
-"""The demo county for ``make run`` and the simulator: personas (fake openids)."""
+"""The demo county for ``make run`` and the simulator: real Huoshan town names, fake people.
+
+``seed`` is idempotent: running it again changes nothing. The personas are fake
+openids the simulator uses; each is bound to a role in the demo county.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.areas import get_or_create_town, get_or_create_village
+from models.calendar import seed as seed_calendar
+from models.catalogue import ServiceItem, seed_catalogue
+from models.crypto import DataCipher
+from models.households import Household, Member, new_member
+from models.providers import Provider
+from models.residents import bind, set_consent
+from models.staff import Role, Staff
 
 
 @dataclass(frozen=True)
@@ -12,15 +30,98 @@ class Persona:
     role: str  # shown in the simulator only
 
 
+RESIDENT = "o_demo_resident_wang"
+NEIGHBOUR = "o_demo_neighbour_chen"
+VOLUNTEER = "o_demo_volunteer_li"
+SECRETARY = "o_demo_secretary_zhang"
+PROVIDER = "o_demo_provider_kang"
+TOWN_A = "o_demo_town_a_zhou"
+
 PERSONAS = (
-    Persona("o_demo_resident_wang", "王桂英（居民，78岁，低保）", "resident"),
-    Persona("o_demo_neighbour_chen", "陈大姐（邻居）", "reporter"),
-    Persona("o_demo_volunteer_li", "李志强（红马夹志愿者）", "volunteer"),
-    Persona("o_demo_secretary_zhang", "张书记（村书记）", "secretary"),
-    Persona("o_demo_provider_kang", "康乐家政（服务机构）", "provider"),
+    Persona(RESIDENT, "王桂英（居民，78岁，低保，城北村）", "resident"),
+    Persona(NEIGHBOUR, "陈大姐（邻居，未登记）", "reporter"),
+    Persona(VOLUNTEER, "李志强（红马夹志愿者，城北村）", "volunteer"),
+    Persona(SECRETARY, "张书记（城北村书记）", "secretary"),
+    Persona(PROVIDER, "康乐家政（服务机构接单人）", "provider"),
+    Persona(TOWN_A, "周科长（衡山镇A岗）", "town_a"),
+)
+
+# (town, village, registered population, long-term recipients)
+VILLAGES = (
+    ("衡山镇", "城北村", 4200, 63),
+    ("衡山镇", "南岳社区", 6800, 41),
+    ("佛子岭镇", "佛子岭村", 3100, 55),
+    ("下符桥镇", "下符桥村", 2600, 38),
 )
 
 
-def seed(db, cipher) -> str:
-    """Create the demo county's records; running it again changes nothing."""
-    return f"{len(PERSONAS)} personas"
+def seed(db: Session, cipher: DataCipher, today: dt.date | None = None) -> str:
+    """Create the demo county; running it again changes nothing."""
+    today = today or dt.date.today()
+    seed_catalogue(db)
+    calendar = seed_calendar(db, today=today)
+    villages = {}
+    for town_name, village_name, population, recipients in VILLAGES:
+        town = get_or_create_town(db, town_name)
+        villages[village_name] = get_or_create_village(db, town, village_name, registered_population=population, long_term_recipients=recipients, station_phone="0564-5012345")
+    if db.scalar(select(Household).where(Household.roster_no == "DEMO-0001")) is None:
+        _households(db, cipher, villages, today)
+        _providers(db, cipher, villages)
+        _staff(db, villages)
+        set_consent(db, RESIDENT, True, dt.datetime.now(dt.timezone.utc))
+        bind(db, RESIDENT, _member_named(db, "王桂英"), "本人")
+    return f"{len(VILLAGES)} villages, {len(PERSONAS)} personas, calendar years {calendar.seeded[0]}–{calendar.seeded[-1]}"
+
+
+def _household(db, cipher, village, roster_no, head, address, lat, lng, **facts) -> Household:
+    household = Household(village=village, roster_no=roster_no, head_name=head, address_enc=cipher.encrypt(address), latitude=lat, longitude=lng, **facts)
+    db.add(household)
+    return household
+
+
+def _households(db: Session, cipher: DataCipher, villages: dict, today: dt.date) -> None:
+    wang = _household(db, cipher, villages["城北村"], "DEMO-0001", "王桂英", "霍山县衡山镇城北村3组12号", 31.4021, 116.3335,
+                      monthly_income=Decimal("620"), monthly_rigid_expenditure=Decimal("300"), floor_area=Decimal("45"),
+                      family_structures=["left_behind"], social_activities_per_month=Decimal("0.5"))
+    new_member(db, cipher, wang, name="王桂英", id_number="342425194803150027", phone="13805640001", groups=["minimum_living", "elderly"],
+               illness="chronic", self_care="semi_dependent", relation="户主")
+    liu = _household(db, cipher, villages["城北村"], "DEMO-0002", "刘德海", "霍山县衡山镇城北村5组3号", 31.4050, 116.3301,
+                     monthly_income=Decimal("900"), floor_area=Decimal("30"), family_structures=["left_behind"], has_social_security=True)
+    new_member(db, cipher, liu, name="刘德海", id_number="342425194201080017", phone="13805640002", groups=["extreme_poverty_dispersed", "elderly"],
+               disability_kind="physical", disability_grade=2, self_care="semi_dependent", relation="户主")
+    zhang = _household(db, cipher, villages["佛子岭村"], "DEMO-0003", "张建国", "霍山县佛子岭镇佛子岭村2组8号", 31.3502, 116.2710,
+                       monthly_income=Decimal("2600"), monthly_rigid_expenditure=Decimal("1700"), floor_area=Decimal("90"),
+                       family_structures=["single_parent"])
+    new_member(db, cipher, zhang, name="张建国", id_number="34242519810512003X", phone="13805640003", groups=["marginal"], labour="employed", relation="户主")
+    new_member(db, cipher, zhang, name="张小红", id_number="342425200809150026", groups=["marginal", "minor"], schooling="high_school", relation="女儿")
+
+
+def _providers(db: Session, cipher: DataCipher, villages: dict) -> None:
+    items = {i.code: i for i in db.scalars(select(ServiceItem))}
+    everywhere = list(villages.values())
+    for name, codes, covered, capacity, openid in (
+        ("康乐家政服务有限公司", ("errand", "cleaning", "meals"), everywhere, 20, PROVIDER),
+        ("城北村老年食堂", ("meals",), [villages["城北村"]], 30, None),
+        ("衡山镇红马夹志愿服务队", ("visit", "errand", "volunteer_service", "neighbour_help"), [villages["城北村"], villages["南岳社区"]], 15, None),
+        ("霍山县颐和养老院", ("institutional_care", "daily_care"), everywhere, 5, None),
+    ):
+        db.add(Provider(name=name, item_rows=[items[c] for c in codes], villages=covered, daily_capacity=capacity, openid=openid,
+                        contact_name="负责人", contact_phone_enc=cipher.encrypt("0564-5020000")))
+
+
+def _staff(db: Session, villages: dict) -> None:
+    chengbei = villages["城北村"]
+    provider = db.scalar(select(Provider).where(Provider.openid == PROVIDER))
+    for name, role, village, openid in (
+        ("李志强", Role.VOLUNTEER, chengbei, VOLUNTEER),
+        ("张书记", Role.SECRETARY, chengbei, SECRETARY),
+        ("陈协理员", Role.ASSISTANT, chengbei, None),
+    ):
+        db.add(Staff(name=name, role=role.value, town_id=village.town_id, village_id=village.id, openid=openid))
+    db.add(Staff(name="周科长", role=Role.TOWN_A.value, town_id=chengbei.town_id, openid=TOWN_A))
+    db.add(Staff(name="吴干事", role=Role.TOWN_B.value, town_id=chengbei.town_id))
+    db.add(Staff(name="康乐家政接单员", role=Role.PROVIDER.value, provider_id=provider.id, openid=PROVIDER))
+
+
+def _member_named(db: Session, name: str) -> Member:
+    return db.scalar(select(Member).where(Member.name == name))

@@ -22,6 +22,11 @@ from models.messages import Channel, OutboundStatus, record_inbound, record_outb
 from workers.context import Context
 from conversations.state import StateStore
 from handlers.handover import hand_over
+from models.calendar import load_work_calendar
+from models.catalogue import load_thresholds
+from models.residents import bindings_of
+from models.visit_schedule import schedule_urgent_visit
+from workers.dispatch import enqueue_dispatch
 from workers.jobs import enqueue_send, schedule_dialogue_timer
 
 log = logging.getLogger(__name__)
@@ -59,6 +64,17 @@ class Services:
 
     def enqueue_send(self, outbound_id: int) -> bool:
         return enqueue_send(self.ctx, outbound_id)
+
+    def enqueue_dispatch(self, request_id: int) -> bool:
+        return enqueue_dispatch(self.ctx, request_id)
+
+    def urgent_visit(self, turn: Turn) -> None:
+        """After an emergency, a visit within 1 working day for each member this user is bound to."""
+        calendar, thresholds = load_work_calendar(turn.db), load_thresholds(turn.db)
+        for binding in bindings_of(turn.db, turn.openid):
+            visit = schedule_urgent_visit(turn.db, binding.member_id, turn.now, calendar, thresholds)
+            for notice in visit.notices:
+                turn.notify(notice.openid, notice.text, kind=notice.kind)
 
     def speech_to_text(self, media_id: str) -> str | None:
         """Pluggable speech-to-text for voice without WeChat's recognition; none configured."""

@@ -23,7 +23,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from models.crypto import DataCipher
-from models.db import utcnow
+from models.db import as_utc, utcnow
 from models.messages import (
     Channel,
     OutboundMessage,
@@ -61,13 +61,6 @@ class RecordingTransport:
 
 def mask_openid(openid: str) -> str:
     return openid[:4] + "…" + openid[-2:] if len(openid) > 8 else "…"
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,8 @@ class Flow:
     finish: Callable[[Call], str]
     #: returns another flow to run first (e.g. consent, binding), or None
     requires: Callable[[Call], str | None] | None = None
+    #: returns what to say instead of starting (e.g. "nothing to cancel"), or None
+    unavailable: Callable[[Call], str | None] | None = None
     intro: Text = ""
 
     def step(self, name: str) -> Step | None:
@@ -150,8 +152,12 @@ class Engine:
             first = flow.requires(call)
             if first and first != name:
                 return self.start(call, first, then={"flow": name, "prefill": prefill or {}})
+        refusal = flow.unavailable(call) if flow.unavailable else None
+        if refusal:
+            call.state = DialogueState()
+            return refusal
         intro = _render(flow.intro, call)
-        return self._join(intro, self._enter(call, flow, flow.steps[0].name))
+        return self._join(intro, self._goto(call, flow, flow.steps[0].name))
 
     def resume_offer(self, call: Call) -> str | None:
         """After a long pause, ask before carrying on with an old draft."""
@@ -243,8 +249,8 @@ class Engine:
 
     def _finish(self, call: Call, flow: Flow) -> str:
         self._event(call, flow, DONE, StepEvent.COMPLETED)
+        done = flow.finish(call)  # may drop "__then__" (e.g. consent refused)
         then = call.state.data.get("__then__")
-        done = flow.finish(call)
         call.state = DialogueState()
         if then:
             return self._join(done, self.start(call, then["flow"], then.get("prefill")))

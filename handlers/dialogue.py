@@ -6,16 +6,25 @@ Each loads the user's state, lets the engine work on it, and stages the new stat
 
 from __future__ import annotations
 
-from conversations import intents, menu, speech, texts
+from conversations import intents, menu, texts
 from conversations.engine import EXPIRE_AFTER, REMIND_AFTER, Call
 from conversations.flows import ENGINE, FLOWS, START_WORDS
 from conversations.inputs import InputKind
 from conversations.parsers import Ok, YesNo
 from conversations.state import DialogueState
+from handlers.handover import hand_over
+from handlers.residents import progress
 from handlers.turn import Answer, Turn
 from models.dialogue import record_events
 
 _YES_NO = YesNo()
+
+#: intents answered at once rather than by a flow
+COMMANDS = {
+    "progress": progress,
+    "human": lambda turn: Answer.say(hand_over(turn, "主菜单")),
+    "help": lambda turn: Answer.say(menu.MAIN_MENU),
+}
 
 
 def _load(turn: Turn) -> Call:
@@ -36,14 +45,6 @@ def _save(call: Call, reply: str) -> Answer:
         turn.services.schedule_timer(turn, state, turn.now + REMIND_AFTER, "remind", texts.IDLE_REMINDER.format(title=title))
         turn.services.schedule_timer(turn, state, turn.now + EXPIRE_AFTER, "expire", "")
     return Answer.say(reply)
-
-
-def _said(turn: Turn) -> str:
-    if turn.input.kind in (InputKind.TEXT, InputKind.VOICE):
-        return speech.strip_fillers(speech.normalize(turn.input.text))
-    if turn.input.kind is InputKind.MENU:
-        return turn.input.text
-    return ""
 
 
 def on_running_flow(turn: Turn) -> Answer | None:
@@ -71,7 +72,7 @@ def on_pending_intent(turn: Turn) -> Answer | None:
 
 
 def on_start_word(turn: Turn) -> Answer | None:
-    name = START_WORDS.get(_said(turn))
+    name = START_WORDS.get(turn.said)
     if name is None:
         return None
     call = _load(turn)
@@ -80,11 +81,15 @@ def on_start_word(turn: Turn) -> Answer | None:
 
 def on_free_text(turn: Turn) -> Answer | None:
     """Free words or speech when nothing runs: say what we understood, ask to confirm."""
-    said = _said(turn)
+    said = turn.said
     if not said or turn.input.kind is InputKind.MENU:
         return None
     intent = intents.match(said)
-    if intent is None or intent.name not in FLOWS:
+    if intent is None:
+        return None
+    if intent.name in COMMANDS:
+        return COMMANDS[intent.name](turn)
+    if intent.name not in FLOWS:
         return None
     call = _load(turn)
     prefill = {"prefill_item": intent.item} if intent.item else {}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from conversations import texts
-from handlers.turn import Turn, notify
+from handlers.turn import Turn
+from models.residents import village_id_of
+from models.staff import responsible_openids
+
+NOTE = "【需要人工】一位群众在“{reason}”时请求人工帮助，请尽快联系。回复“待办”查看详情。"
 
 
 def hand_over(turn: Turn, reason: str) -> str:
     """Tell the staff responsible for this user; returns what to tell the user."""
-    staff = turn.services.responsible_staff(turn.db, turn.openid) if hasattr(turn.services, "responsible_staff") else []
-    note = f"【需要人工】一位群众在“{reason}”时请求人工帮助，请尽快联系。回复“待办”查看。"
+    village_id = village_id_of(turn.db, turn.openid)
+    staff = responsible_openids(turn.db, village_id)
     for openid in staff:
-        notify(turn, openid, note, kind="handover")
-    return texts.HUMAN if staff else texts.HUMAN_UNKNOWN_AREA
+        turn.notify(openid, NOTE.format(reason=reason), kind="handover")
+    return texts.HUMAN if village_id is not None and staff else texts.HUMAN_UNKNOWN_AREA

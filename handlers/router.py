@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from conversations import menu
+from conversations.commands import Command, command_of
 from conversations.inputs import InputKind
-from handlers import dialogue
+from handlers import dialogue, residents
+from handlers.emergency import on_emergency
+from handlers.handover import hand_over
 from handlers.turn import Answer, Turn
 
 #: events WeChat does not let us answer with a message (or that need none)
 SILENT_EVENTS = {"unsubscribe", "location", "view", "templatesendjobfinish", "masssendjobfinish"}
+GREETINGS = {"你好", "您好", "在吗", "喂", "MENU_HELP"}
 
 
 def route(turn: Turn) -> Answer:
@@ -36,6 +40,16 @@ def on_empty_voice_outside_flow(turn: Turn) -> Answer | None:
     return None
 
 
+def on_menu_word(turn: Turn) -> Answer | None:
+    """菜单, 帮助, 返回 and greetings show the menu; 人工 hands over (outside any flow)."""
+    command = command_of(turn.said)
+    if command is Command.HUMAN:
+        return Answer.say(hand_over(turn, "主菜单"))
+    if command in (Command.MENU, Command.HELP, Command.BACK) or turn.said in GREETINGS:
+        return Answer.say(menu.MAIN_MENU)
+    return None
+
+
 def on_unusable(turn: Turn) -> Answer | None:
     if turn.input.kind in (InputKind.OTHER, InputKind.LINK, InputKind.IMAGE):
         return Answer.say(menu.UNSUPPORTED_KIND)
@@ -44,10 +58,13 @@ def on_unusable(turn: Turn) -> Answer | None:
 
 ROUTES = [
     on_event,
+    on_emergency,
     dialogue.on_running_flow,
     dialogue.on_pending_intent,
     on_empty_voice_outside_flow,
     on_unusable,
+    on_menu_word,
+    residents.on_progress,
     dialogue.on_start_word,
     dialogue.on_free_text,
 ]

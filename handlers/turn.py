@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.inputs import UserInput
+from conversations import speech
+from conversations.inputs import InputKind, UserInput
 
 
 @dataclass
@@ -29,6 +30,20 @@ class Turn:
     #: the user's dialogue state, loaded at most once per turn (see handlers.dialogue)
     state: Any = None
 
+    @property
+    def said(self) -> str:
+        """What the user said, tidied (fillers and speech punctuation gone), or the menu key."""
+        if self.input.kind is InputKind.MENU:
+            return self.input.text
+        if self.input.kind in (InputKind.TEXT, InputKind.VOICE):
+            return speech.strip_fillers(speech.normalize(self.input.text))
+        return ""
+
+    def notify(self, openid: str, text: str, *, kind: str = "notice") -> None:
+        """Send ``text`` to another user (or this one, later), after this turn commits."""
+        row = self.services.messenger.queue_text(self.db, openid, text, kind=kind)
+        self.after_commit.append(lambda: self.services.enqueue_send(row.id))
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -44,8 +59,3 @@ class Answer:
     def silent(self) -> bool:
         return not self.texts
 
-
-def notify(turn: Turn, openid: str, text: str, *, kind: str = "notice") -> None:
-    """Send ``text`` to another user (or this one, later), after this turn commits."""
-    row = turn.services.messenger.queue_text(turn.db, openid, text, kind=kind)
-    turn.after_commit.append(lambda: turn.services.enqueue_send(row.id))

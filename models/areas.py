@@ -59,3 +59,9 @@ def find_village(db: Session, town_name: str, village_name: str) -> Village | No
 def villages_by_name(db: Session) -> dict[tuple[str, str], Village]:
     rows = db.scalars(select(Village).join(Town))
     return {(v.town.name, v.name): v for v in rows}
+
+
+def village_names(db: Session) -> list[tuple[int, str, str]]:
+    """(village id, village name, town name) for every village, for choosing by name."""
+    rows = db.execute(select(Village.id, Village.name, Town.name).join(Town, Town.id == Village.town_id).order_by(Town.name, Village.name))
+    return [tuple(row) for row in rows]

@@ -151,3 +151,23 @@ def mask_address(address: str) -> str:
         if at >= 0:
             return address[: at + len(marker)] + "***"
     return address[:4] + "***"
+
+
+def birth_date_of(id_number: str) -> dt.date:
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def new_member(db: Session, cipher: DataCipher, household: Household, *, name: str, id_number: str, phone: str | None = None, **facts) -> Member:
+    """Add a member with their identifying fields encrypted and blind-indexed."""
+    member = Member(
+        household=household,
+        name=name,
+        id_number_enc=cipher.encrypt(id_number),
+        id_number_hash=cipher.blind_index(id_number),
+        phone_enc=cipher.encrypt(phone) if phone else None,
+        phone_hash=cipher.blind_index(phone) if phone else None,
+        birth_date=birth_date_of(id_number),
+        **facts,
+    )
+    db.add(member)
+    return member

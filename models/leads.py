@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+from rapidfuzz import fuzz
 from sqlalchemy import JSON, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base, IdPk, Timestamp
+from models import audit
+from models.db import Base, IdPk, Timestamp, as_utc
+from models.numbers import next_number
 
 MERGE_WINDOW = dt.timedelta(days=3)
 
@@ -35,8 +38,6 @@ class Lead(Base):
     number: Mapped[str] = mapped_column(String(24), unique=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
-    #: normalised "who + where" used to merge repeated reports without a household match
-    merge_key: Mapped[str] = mapped_column(String(64), index=True)
     subject_enc: Mapped[str] = mapped_column(Text)  # who: a name or a description
     address_enc: Mapped[str] = mapped_column(Text)
     latitude: Mapped[float | None]
@@ -67,10 +68,23 @@ class LeadReporter(Base):
     at: Mapped[Timestamp]
 
 
-def mergeable_lead(db: Session, household_id: int | None, merge_key: str, now: dt.datetime) -> Lead | None:
+def mergeable_lead(db: Session, cipher, village_id: int | None, subject: str, address: str, now: dt.datetime) -> Lead | None:
+    """An open lead in the same village, updated within the window, about what sounds
+    like the same person at the same place (fuzzy: "王奶奶" ≈ "隔壁王奶奶")."""
     query = select(Lead).where(Lead.status == LeadStatus.OPEN.value, Lead.updated_at >= now - MERGE_WINDOW)
-    query = query.where(Lead.household_id == household_id) if household_id else query.where(Lead.merge_key == merge_key)
-    return db.scalar(query.order_by(Lead.id.desc()).limit(1))
+    query = query.where(Lead.village_id == village_id) if village_id else query.where(Lead.village_id.is_(None))
+    for lead in db.scalars(query.order_by(Lead.id.desc()).limit(50)):
+        if same_case(cipher.decrypt(lead.subject_enc), cipher.decrypt(lead.address_enc), subject, address):
+            return lead
+    return None
+
+
+def same_case(subject_a: str, address_a: str, subject_b: str, address_b: str, threshold: float = 75) -> bool:
+    return fuzz.partial_ratio(_squash(subject_a), _squash(subject_b)) >= threshold and fuzz.partial_ratio(_squash(address_a), _squash(address_b)) >= threshold
+
+
+def _squash(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
 
 
 def add_reporter(db: Session, cipher, lead: Lead, openid: str, anonymous: bool) -> None:
@@ -80,3 +94,49 @@ def add_reporter(db: Session, cipher, lead: Lead, openid: str, anonymous: bool) 
 def leads_reported_by(db: Session, cipher, openid: str, limit: int = 5) -> list[Lead]:
     query = select(Lead).join(LeadReporter, LeadReporter.lead_id == Lead.id).where(LeadReporter.openid_hash == cipher.blind_index(openid))
     return list(db.scalars(query.order_by(Lead.id.desc()).limit(limit)))
+
+
+def report(
+    db: Session,
+    cipher,
+    *,
+    openid: str,
+    anonymous: bool,
+    village_id: int | None,
+    subject: str,
+    address: str,
+    latitude: float | None,
+    longitude: float | None,
+    situations: list[str],
+    details: str | None,
+    urgent: bool,
+    deadline: dt.datetime,
+    now: dt.datetime,
+) -> tuple[Lead, bool]:
+    """Record a neighbour's report as a lead, merged with a recent one about the same
+    person and place. Returns (lead, merged)."""
+    lead = mergeable_lead(db, cipher, village_id, subject, address, now)
+    merged = lead is not None
+    if lead is None:
+        lead = Lead(
+            number=next_number(db, "BG", now.date()), village_id=village_id,
+            subject_enc=cipher.encrypt(subject), address_enc=cipher.encrypt(address), latitude=latitude, longitude=longitude,
+            situations=sorted(set(situations)), details_enc=cipher.encrypt(details) if details else None, urgent=urgent,
+            anonymous=anonymous, deadline=deadline, created_at=now, updated_at=now,
+        )
+        db.add(lead)
+        db.flush()
+    else:
+        lead.reports += 1
+        lead.situations = sorted(set(lead.situations) | set(situations))
+        lead.urgent = lead.urgent or urgent
+        lead.anonymous = lead.anonymous or anonymous
+        lead.deadline = min(as_utc(lead.deadline), deadline)
+        lead.updated_at = now
+        if details:
+            previous = cipher.decrypt(lead.details_enc) if lead.details_enc else ""
+            lead.details_enc = cipher.encrypt((previous + "\n" + details).strip())
+    add_reporter(db, cipher, lead, openid, anonymous)
+    audit.record(db, "lead", lead.id, "merged" if merged else "reported", "reporter" if anonymous else f"wechat:{openid[:12]}", audit.Channel.WECHAT, now)
+    return lead, merged
+

@@ -12,8 +12,10 @@ from enum import Enum
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import audit
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
+from models.numbers import next_number
 
 
 class RequestStatus(str, Enum):
@@ -25,6 +27,7 @@ class RequestStatus(str, Enum):
     CANCELLED = "cancelled"  # 已取消
     REFERRED = "referred"  # 已转介
     ESCALATED = "escalated"  # 转乡镇处理: no provider took it
+    REOPENED = "reopened"  # the resident was not satisfied: back to the village secretary
 
     @property
     def label(self) -> str:
@@ -44,10 +47,11 @@ STATUS_LABELS = {
     RequestStatus.CANCELLED: "已取消",
     RequestStatus.REFERRED: "已转介给相关部门",
     RequestStatus.ESCALATED: "已转乡镇工作人员安排",
+    RequestStatus.REOPENED: "村里正在重新安排",
 }
 
 #: a request can be cancelled by the resident until someone is at the door
-CANCELLABLE = {RequestStatus.RECEIVED, RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.ESCALATED}
+CANCELLABLE = {RequestStatus.RECEIVED, RequestStatus.OFFERED, RequestStatus.ACCEPTED, RequestStatus.ESCALATED, RequestStatus.REOPENED}
 
 
 class ServiceRequest(Base):
@@ -72,7 +76,7 @@ class ServiceRequest(Base):
     created_at: Mapped[Timestamp]
     assigned_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
-    rating: Mapped[str | None] = mapped_column(String(8))  # satisfied / basic / unsatisfied
+    rating: Mapped[str | None] = mapped_column(String(16))  # satisfied / basic / unsatisfied
     rating_comment_enc: Mapped[str | None] = mapped_column(Text)
 
     member: Mapped[Member] = relationship()
@@ -131,3 +135,90 @@ def requests_of(db: Session, openid: str, member_ids: list[int], limit: int = 10
 
 def find_by_number(db: Session, number: str) -> ServiceRequest | None:
     return db.scalar(select(ServiceRequest).where(ServiceRequest.number == number.upper()))
+
+
+def create_request(
+    db: Session,
+    cipher,
+    *,
+    member: Member,
+    openid: str,
+    relation: str,
+    item_code: str,
+    description: str,
+    preferred_date: dt.date | None,
+    address: str,
+    latitude: float | None,
+    longitude: float | None,
+    now: dt.datetime,
+) -> ServiceRequest:
+    """Save a request (it exists before the user is told so); dispatch comes after commit."""
+    request = ServiceRequest(
+        number=next_number(db, "FW", now.date()),
+        member_id=member.id,
+        village_id=member.household.village_id,
+        item_code=item_code,
+        description_enc=cipher.encrypt(description),
+        preferred_date=preferred_date,
+        address_enc=cipher.encrypt(address),
+        latitude=latitude,
+        longitude=longitude,
+        requested_by=openid,
+        relation=relation,
+        created_at=now,
+    )
+    db.add(request)
+    db.flush()
+    audit.record(db, "request", request.id, "created", actor_of(openid), audit.Channel.WECHAT, now, item=item_code, relation=relation)
+    return request
+
+
+def create_referral(db: Session, cipher, *, openid: str, member: Member | None, department: str, matter: str, deadline: dt.datetime, now: dt.datetime) -> Referral:
+    referral = Referral(
+        number=next_number(db, "ZJ", now.date()),
+        openid=openid,
+        member_id=member.id if member else None,
+        village_id=member.household.village_id if member else None,
+        department=department,
+        matter_enc=cipher.encrypt(matter),
+        deadline=deadline,
+        created_at=now,
+    )
+    db.add(referral)
+    db.flush()
+    audit.record(db, "referral", referral.id, "created", actor_of(openid), audit.Channel.WECHAT, now, department=department)
+    return referral
+
+
+def cancel_request(db: Session, request: ServiceRequest, openid: str, now: dt.datetime) -> bool:
+    """Cancel before anyone is at the door; open offers are withdrawn. False if too late."""
+    if request.state not in CANCELLABLE:
+        return False
+    request.status = RequestStatus.CANCELLED.value
+    for offer in db.scalars(select(Offer).where(Offer.request_id == request.id, Offer.status == OfferStatus.OPEN.value)):
+        offer.status, offer.answered_at = OfferStatus.WITHDRAWN.value, now
+    audit.record(db, "request", request.id, "cancelled", actor_of(openid), audit.Channel.WECHAT, now)
+    return True
+
+
+def rate_request(db: Session, cipher, request: ServiceRequest, openid: str, rating: str, comment: str | None, now: dt.datetime) -> None:
+    """满意 / 基本满意 / 不满意; 不满意 reopens the request for the village secretary."""
+    request.rating = rating
+    request.rating_comment_enc = cipher.encrypt(comment) if comment else None
+    audit.record(db, "request", request.id, "rated", actor_of(openid), audit.Channel.WECHAT, now, rating=rating)
+    if rating == "unsatisfied":
+        request.status = RequestStatus.REOPENED.value
+        audit.record(db, "request", request.id, "reopened", actor_of(openid), audit.Channel.WECHAT, now, reason="resident unsatisfied")
+
+
+def unrated_completed(db: Session, openid: str, member_ids: list[int]) -> list[ServiceRequest]:
+    return [r for r in requests_of(db, openid, member_ids, limit=20) if r.state is RequestStatus.COMPLETED and r.rating is None]
+
+
+def referrals_of(db: Session, openid: str, limit: int = 5) -> list[Referral]:
+    return list(db.scalars(select(Referral).where(Referral.openid == openid).order_by(Referral.id.desc()).limit(limit)))
+
+
+def actor_of(openid: str) -> str:
+    """How a WeChat user appears in the audit trail (a prefix of the openid, not a name)."""
+    return f"wechat:{openid[:12]}"

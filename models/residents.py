@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
+from models.staff import staff_by_openid
 
 #: bump when the consent text changes: users are asked again
 CONSENT_VERSION = 1
@@ -81,3 +82,12 @@ def bind(db: Session, openid: str, member: Member, relation: str) -> Binding:
 def residents_of_member(db: Session, member_id: int) -> list[str]:
     """Openids bound to a member (themself and proxies): who to tell about their requests."""
     return list(db.scalars(select(Binding.openid).where(Binding.member_id == member_id, Binding.active.is_(True))))
+
+
+def village_id_of(db: Session, openid: str) -> int | None:
+    """The village a user belongs to: through their first binding, or as staff."""
+    binding = next(iter(bindings_of(db, openid)), None)
+    if binding is not None:
+        return binding.member.household.village_id
+    staff = staff_by_openid(db, openid)
+    return staff.village_id if staff else None

@@ -68,3 +68,17 @@ def village_staff(db: Session, village_id: int, roles: set[Role] | None = None) 
 
 def town_staff(db: Session, town_id: int, roles: set[Role]) -> list[Staff]:
     return list(db.scalars(select(Staff).where(Staff.town_id == town_id, Staff.village_id.is_(None), Staff.role.in_([r.value for r in roles]), Staff.active.is_(True)).order_by(Staff.id)))
+
+
+def responsible_openids(db: Session, village_id: int | None) -> list[str]:
+    """Who is told about a user's emergency, handover or lead: the village's secretary and
+    协理员; with no village (or nobody bound there), the town's A/B posts; else the county."""
+    people: list[Staff] = []
+    if village_id is not None:
+        people = village_staff(db, village_id)
+        if not people:
+            village = db.get(Village, village_id)
+            people = town_staff(db, village.town_id, {Role.TOWN_A, Role.TOWN_B}) if village else []
+    if not people:
+        people = list(db.scalars(select(Staff).where(Staff.role == Role.COUNTY.value, Staff.active.is_(True))))
+    return [p.openid for p in people if p.openid]

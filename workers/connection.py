@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 
 #: queue names, most urgent first; workers listen to them in this order
@@ -27,7 +29,15 @@ def connect(redis_url: str | None) -> Redis:
         import fakeredis
 
         return fakeredis.FakeRedis(server=_embedded_server())
-    return Redis.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=1.0, health_check_interval=30)
+    # fail fast: redis-py's default retries take about 4 s per call while Redis is down, which
+    # would push every reply past WeChat's 5 s; callers fall back to the database instead
+    return Redis.from_url(
+        redis_url,
+        socket_timeout=2.0,
+        socket_connect_timeout=0.5,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
+    )
 
 
 def queues(connection: Redis) -> dict[str, Queue]:

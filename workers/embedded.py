@@ -1,7 +1,8 @@
 """The in-process worker of the embedded default (no Redis server, no worker process).
 
 A daemon thread runs RQ's own ``SimpleWorker`` in burst passes over the in-process
-Redis, with the scheduler (for Retry intervals and ``enqueue_in``) and the sweeper.
+Redis, with the scheduler (for Retry intervals and ``enqueue_in``) and the periodic work of
+``workers.periodic`` (sweeps, offer expiry, clocks, the daily visit scan) in place of ``rq cron``.
 Signals and SIGALRM only work in the main thread, so this worker installs no signal
 handlers and times jobs out with a timer instead.
 """
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
-from workers import jobs
+from models.calendar import local
 from workers.context import Context
+from workers.periodic import Schedule
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,10 @@ class ThreadWorker(SimpleWorker):
 
 
 class EmbeddedWorker:
-    def __init__(self, ctx: Context, poll_seconds: float = 0.5, sweep_every: float = 60.0):
+    def __init__(self, ctx: Context, poll_seconds: float = 0.5, schedule: Schedule | None = None):
         self.ctx = ctx
         self.poll_seconds = poll_seconds
-        self.sweep_every = sweep_every
+        self.schedule = schedule or Schedule()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="jzt-embedded-worker", daemon=True)
 
@@ -45,14 +48,14 @@ class EmbeddedWorker:
 
     def _run(self) -> None:
         worker = ThreadWorker(list(self.ctx.queues.values()), connection=self.ctx.redis)
-        since_sweep = 0.0
         while not self._stop.is_set():
             try:
                 worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
-                since_sweep += self.poll_seconds
-                if since_sweep >= self.sweep_every:
-                    since_sweep = 0.0
-                    jobs.sweep()
             except Exception:  # keep the embedded worker alive; the sweeper retries later
                 log.exception("embedded worker pass failed")
+            for entry in self.schedule.due(time.monotonic(), local(self.ctx.clock())):
+                try:
+                    entry.func()
+                except Exception:  # the next run of the same periodic work tries again
+                    log.exception("periodic %s failed", entry.name)
             self._stop.wait(self.poll_seconds)

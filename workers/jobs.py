@@ -8,7 +8,6 @@ import logging
 from redis.exceptions import RedisError
 from rq import Retry
 
-from models.db import utcnow
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
 from workers.context import Context, current
@@ -72,7 +71,7 @@ def sweep(grace_seconds: int = 60) -> int:
     RQ overwrites the same job id, and ``deliver`` ignores a message already sent.
     """
     ctx = current()
-    cutoff = utcnow() - dt.timedelta(seconds=grace_seconds)
+    cutoff = ctx.clock() - dt.timedelta(seconds=grace_seconds)
     with ctx.Session() as db:
         ids = pending_outbound_ids(db, cutoff)
     queued = sum(enqueue_send(ctx, i) for i in ids)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from conversations.engine import Engine, FlowRegistry
+from conversations.flows import bind, consent, followup, report, request
 
 FLOWS = FlowRegistry()
+ENGINE = Engine(FLOWS)
 
 #: a whole message (or a menu key) that starts a flow when none is running
 START_WORDS: dict[str, str] = {}
@@ -17,4 +19,9 @@ def register(flow, *words: str):
     return flow
 
 
-ENGINE = Engine(FLOWS)
+register(consent.FLOW, "同意", "授权")
+register(bind.FLOW, "绑定", "登记", "4", "MENU_BIND")
+register(request.FLOW, "求助", "申请", "申请服务", "我要求助", "1", "MENU_REQUEST")
+register(report.FLOW, "报告", "举报", "反映情况", "2", "MENU_REPORT")
+register(followup.CANCEL, "取消", "取消申请", "取消我的申请", "撤销申请")
+register(followup.RATE_FLOW, "评价", "我要评价")

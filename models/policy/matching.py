@@ -81,6 +81,11 @@ def offer_deadline(
     )
 
 
+def offers_exhausted(failed_offers: int, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> bool:
+    """True when K (``max_offers``) offers were declined or timed out: the town takes over."""
+    return failed_offers >= thresholds.max_offers
+
+
 def _rank_key(c: ProviderCandidate) -> tuple:
     # (0,) sorts before (1, when): never assigned first, then the longest idle.
     idle = (0,) if c.last_assigned_at is None else (1, c.last_assigned_at)

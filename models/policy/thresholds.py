@@ -86,6 +86,23 @@ class Thresholds:
     offer_timeout_working_hours: float = 4.0
     """A provider that has not accepted an order within these office hours loses it."""
 
+    max_offers: int = 3
+    """K: after this many offers declined or timed out, a request goes to the town's A post."""
+
+    town_b_after_working_hours: float = 4.0
+    """An escalated request the A post has not taken up within these office hours also goes to
+    the B post (at once when the town has no active A post)."""
+
+    county_after_workdays: int = 1
+    """A referral or lead still open this many working days after its deadline goes to the
+    county (the chain: half-time warning to the village, the town at the deadline, then this)."""
+
+    visit_remind_days_before: int = 3
+    """The volunteer is reminded this many calendar days before a visit is due."""
+
+    visit_escalate_workdays: int = 2
+    """A visit overdue by this many working days goes to the village secretary."""
+
     office_day_start: time = time(8, 30)
     """Start of office hours, for working-hour clocks."""
 
@@ -127,6 +144,8 @@ class Thresholds:
             raise ValueError("residents_per_assistant must be positive")
         if min(self.visit_months_dispersed, self.visit_months_minimum_living, self.visit_months_other) < 1:
             raise ValueError("visit intervals must be at least one month")
+        if self.max_offers < 1:
+            raise ValueError("max_offers must be at least 1")
         if self.office_day_start >= self.office_day_end:
             raise ValueError("office_day_start must be before office_day_end")
 

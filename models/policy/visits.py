@@ -13,7 +13,7 @@ end: 31 January + 1 month → 29 February 2024 / 28 February 2025.
 from __future__ import annotations
 
 import calendar as _calendar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Iterable
 
 from models.policy.groups import TargetGroup
@@ -57,6 +57,25 @@ def urgent_visit_due(
 ) -> datetime:
     """Deadline for the prompt visit after an emergency reported at ``event_at``."""
     return work_calendar.add_workdays(event_at, thresholds.urgent_visit_workdays)
+
+
+def reminder_date(due: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> date:
+    """The volunteer is reminded from this day on (``visit_remind_days_before`` calendar days)."""
+    return due - timedelta(days=thresholds.visit_remind_days_before)
+
+
+def escalation_cutoff(today: date, work_calendar: WorkCalendar, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> date:
+    """Visits due on or before this date are overdue by ``visit_escalate_workdays`` working days.
+
+    That is, ``work_calendar.workdays_between(due, today) >= n`` exactly when ``due <= cutoff``;
+    they go to the village secretary.
+    """
+    d, counted = today, 0
+    while counted < thresholds.visit_escalate_workdays:
+        if work_calendar.is_workday(d):
+            counted += 1
+        d -= timedelta(days=1)
+    return d
 
 
 def add_months(d: date, months: int) -> date:

@@ -48,7 +48,6 @@ def upgrade() -> None:
     sa.Column('number', sa.String(length=24), nullable=False),
     sa.Column('village_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('household_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('merge_key', sa.String(length=64), nullable=False),
     sa.Column('subject_enc', sa.Text(), nullable=False),
     sa.Column('address_enc', sa.Text(), nullable=False),
     sa.Column('latitude', sa.Double(), nullable=True),
@@ -70,7 +69,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_leads_household_id'), ['household_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_leads_merge_key'), ['merge_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_village_id'), ['village_id'], unique=False)
 
     op.create_table('bindings',
@@ -141,7 +139,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('assigned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('rating', sa.String(length=8), nullable=True),
+    sa.Column('rating', sa.String(length=16), nullable=True),
     sa.Column('rating_comment_enc', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['item_code'], ['service_items.code'], name=op.f('fk_service_requests_item_code_service_items')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_service_requests_member_id_members')),
@@ -223,7 +221,6 @@ def downgrade() -> None:
     op.drop_table('bindings')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leads_village_id'))
-        batch_op.drop_index(batch_op.f('ix_leads_merge_key'))
         batch_op.drop_index(batch_op.f('ix_leads_household_id'))
 
     op.drop_table('leads')

@@ -1,0 +1,55 @@
+"""Residents' commands outside any flow: 进度 (what happened to my requests and reports)."""
+
+from __future__ import annotations
+
+from handlers.turn import Answer, Turn
+from models.catalogue import load_catalogue
+from models.leads import LeadStatus, leads_reported_by
+from models.providers import Provider
+from models.requests import RequestStatus, referrals_of, requests_of
+from models.residents import bindings_of
+
+PROGRESS_WORDS = {"进度", "查进度", "我的申请", "申请进度", "查询", "3", "MENU_PROGRESS", "我的"}
+
+NOTHING = "您还没有申请或报告。回复“求助”申请服务，回复“报告”反映身边需要帮助的人。"
+HEADER = "您的申请和报告："
+FOOTER = "回复“取消”可以取消还没上门的申请；服务完成后回复“评价”。"
+COMING = "，{provider}负责"
+RATE_HINT = "（请回复“评价”）"
+
+
+def on_progress(turn: Turn) -> Answer | None:
+    if turn.said not in PROGRESS_WORDS:
+        return None
+    return progress(turn)
+
+
+def progress(turn: Turn) -> Answer:
+    lines = _request_lines(turn) + _lead_lines(turn) + _referral_lines(turn)
+    if not lines:
+        return Answer.say(NOTHING)
+    return Answer.say("\n".join([HEADER, *lines, FOOTER]))
+
+
+def _request_lines(turn: Turn) -> list[str]:
+    member_ids = [b.member_id for b in bindings_of(turn.db, turn.openid)]
+    catalogue = load_catalogue(turn.db, active_only=False)
+    lines = []
+    for request in requests_of(turn.db, turn.openid, member_ids, limit=5):
+        line = f"· {request.number} {catalogue[request.item_code].name}：{request.state.label}"
+        if request.provider_id and request.state in (RequestStatus.ACCEPTED, RequestStatus.ON_SITE, RequestStatus.COMPLETED):
+            line += COMING.format(provider=turn.db.get(Provider, request.provider_id).name)
+        if request.state is RequestStatus.COMPLETED and request.rating is None:
+            line += RATE_HINT
+        lines.append(line)
+    return lines
+
+
+def _lead_lines(turn: Turn) -> list[str]:
+    return [f"· 报告 {lead.number}：{LeadStatus(lead.status).label}" for lead in leads_reported_by(turn.db, turn.services.cipher, turn.openid)]
+
+
+def _referral_lines(turn: Turn) -> list[str]:
+    status = {"pending": "等待转交", "transferred": "已转交"}
+    return [f"· 转介 {r.number}（{r.department}）：{status.get(r.status, r.status)}" for r in referrals_of(turn.db, turn.openid)]
+

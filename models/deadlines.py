@@ -1,0 +1,155 @@
+"""Working-day deadlines the clocks watch: referrals (转介, 1 working day), leads (线索核实), and
+escalated requests waiting for the town; later the review of applications (2 working days).
+
+Each matter passes the stages of ``models.policy.clocks`` (half-time warning to the village
+secretary, the town at the deadline, the county after); each stage is claimed in
+``clock_alerts`` in the same transaction as its notice, so it goes out once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from models import notices as texts
+from models.alerts import Alert, claim
+from models.areas import Village
+from models.audit import Channel, record
+from models.calendar import as_utc, local, spans_unknown_year, unknown_years_ahead
+from models.catalogue import ServiceItem
+from models.dispatch import county_staff, town_post
+from models.households import Member, mask_name
+from models.leads import Lead, LeadStatus
+from models.notices import Notice, to_all
+from models.policy.clocks import Stage, stage_times
+from models.policy.thresholds import Thresholds
+from models.policy.workdays import WorkCalendar
+from models.requests import Referral, RequestStatus, ServiceRequest
+from models.staff import Role, town_staff, village_staff
+
+SYSTEM = "system"
+
+
+def transfer_deadline(now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds) -> dt.datetime:
+    """When a referral must have been transferred to its department (1 working day)."""
+    return as_utc(calendar.add_workdays(local(now), thresholds.transfer_workdays))
+
+
+def review_deadline(now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds) -> dt.datetime:
+    """When an eligible application (or a lead) must be taken into review (2 working days)."""
+    return as_utc(calendar.add_workdays(local(now), thresholds.review_workdays))
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """A matter on a clock, as the stages need it."""
+
+    subject: str  # audit and alert subject: "referral", "lead"
+    id: int
+    number: str
+    village_id: int | None
+    start: dt.datetime
+    deadline: dt.datetime
+    what: str
+    action: str
+
+
+def _not_finished(subject: str, id_column):
+    """No county alert yet: the last stage, after which the clock has nothing more to say."""
+    return ~exists().where(Alert.subject == subject, Alert.subject_id == id_column, Alert.stage == Stage.COUNTY.value)
+
+
+def open_matters(db: Session) -> list[Tracked]:
+    referrals = db.execute(
+        select(Referral.id, Referral.number, Referral.village_id, Referral.created_at, Referral.deadline, Referral.department)
+        .where(Referral.status == "pending", _not_finished("referral", Referral.id))
+    )
+    leads = db.execute(
+        select(Lead.id, Lead.number, Lead.village_id, Lead.created_at, Lead.deadline)
+        .where(Lead.status == LeadStatus.OPEN.value, _not_finished("lead", Lead.id))
+    )
+    return [Tracked("referral", i, n, v, s, d, "转介事项", f"转交{dept}") for i, n, v, s, d, dept in referrals] + [
+        Tracked("lead", i, n, v, s, d, "线索", "核实") for i, n, v, s, d in leads
+    ]
+
+
+def deadline_alerts(db: Session, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds) -> tuple[Notice, ...]:
+    """The notices of every stage reached since the last run, each claimed once."""
+    notices: tuple[Notice, ...] = ()
+    for matter in open_matters(db):
+        stage = stage_times(local(matter.start), local(matter.deadline), calendar, thresholds).reached(local(now))
+        if stage is None or not claim(db, matter.subject, matter.id, stage.value, now):
+            continue
+        record(db, matter.subject, matter.id, f"deadline_{stage.value}", SYSTEM, Channel.WORKER, at=now)
+        notices += _stage_notices(db, matter, stage, calendar)
+    return notices
+
+
+_STAGE_TEXT = {Stage.WARN: texts.DEADLINE_WARN, Stage.TOWN: texts.DEADLINE_TOWN, Stage.COUNTY: texts.DEADLINE_COUNTY}
+
+
+def _stage_notices(db: Session, matter: Tracked, stage: Stage, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    village = db.get(Village, matter.village_id) if matter.village_id else None
+    text = _STAGE_TEXT[stage].format(what=matter.what, number=matter.number, village=village.name if village else "未指定村", deadline=texts.when(matter.deadline), action=matter.action)
+    if spans_unknown_year(calendar, matter.start, matter.deadline):
+        text += texts.CALENDAR_NOTE.format(years="、".join(str(y) for y in range(local(matter.start).year, local(matter.deadline).year + 1) if y not in calendar.known_years))
+    return to_all((s.openid for s in _recipients(db, stage, village)), text, "deadline")
+
+
+def _recipients(db: Session, stage: Stage, village: Village | None):
+    """secretary → town (A post, else B) → county; a missing level passes to the next one."""
+    if stage is Stage.WARN and village is not None:
+        secretaries = village_staff(db, village.id, {Role.SECRETARY})
+        if secretaries:
+            return secretaries
+    if stage is not Stage.COUNTY and village is not None:
+        return town_post(db, village.town_id)[1]
+    return county_staff(db)
+
+
+# -- escalated requests: the B post when the A post is late -------------------------------------
+
+
+def escalation_followups(db: Session, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds) -> tuple[Notice, ...]:
+    """Requests still escalated ``town_b_after_working_hours`` after the A post was told go to
+    the B post too (the county if the town has no B post)."""
+    b_alert = aliased(Alert)
+    told_b = exists().where(b_alert.subject == "request", b_alert.subject_id == ServiceRequest.id, b_alert.stage == "town_b")
+    rows = db.execute(
+        select(ServiceRequest.id, ServiceRequest.number, Alert.at, Village.name, Village.town_id, Member.name, ServiceItem.name)
+        .join(Alert, and_(Alert.subject == "request", Alert.subject_id == ServiceRequest.id, Alert.stage == "town_a"))
+        .join(Village, Village.id == ServiceRequest.village_id)
+        .join(Member, Member.id == ServiceRequest.member_id)
+        .join(ServiceItem, ServiceItem.code == ServiceRequest.item_code)
+        .where(ServiceRequest.status == RequestStatus.ESCALATED.value, ~told_b)
+    ).all()
+    notices: tuple[Notice, ...] = ()
+    hours = thresholds.town_b_after_working_hours
+    for request_id, number, told_a, village, town_id, member, item in rows:
+        due = calendar.add_working_hours(local(told_a), hours, thresholds.office_day_start, thresholds.office_day_end)
+        if local(now) < due or not claim(db, "request", request_id, "town_b", now):
+            continue
+        record(db, "request", request_id, "escalated_town_b", SYSTEM, Channel.WORKER, at=now)
+        staff = town_staff(db, town_id, {Role.TOWN_B}) or county_staff(db)
+        text = texts.ESCALATED_TOWN_B.format(number=number, village=village, who=mask_name(member), item=item, hours=f"{hours:g}")
+        notices += to_all((s.openid for s in staff), text, "escalation")
+    return notices
+
+
+# -- the calendar itself -------------------------------------------------------------------------
+
+
+def calendar_reminder(db: Session, now: dt.datetime, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    """Once a week, while a year starting within 60 days has no holiday data: tell the county."""
+    today = local(now).date()
+    years = unknown_years_ahead(calendar, today)
+    if not years:
+        return ()
+    iso = today.isocalendar()
+    if not claim(db, "calendar", years[0], f"week-{iso.year}-{iso.week:02d}", now):
+        return ()
+    text = texts.CALENDAR_MISSING.format(years="、".join(map(str, years)))
+    return to_all((s.openid for s in county_staff(db)), text, "calendar")

@@ -1,0 +1,82 @@
+"""The periodic work in one table: ``rq cron workers/cron.py`` registers it in production, and
+the embedded dev worker runs it from its loop (``Schedule``).
+
+| what | how often | queue |
+|---|---|---|
+| ``sweep``: outbound messages and requests never queued, abandoned jobs | every minute | default |
+| ``expire_offers_job``: offers past their deadline pass on | every 5 minutes | default |
+| ``run_clocks``: deadline warnings and escalations | every 15 minutes | low |
+| ``visit_day``: due visits, reminders, secretaries' digests (working days) | daily, 07:30 | low |
+
+Every one of them is idempotent, so a run repeated or overlapping does no harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from workers import jobs
+from workers.clocks import run_clocks
+from workers.dispatch import expire_offers_job, sweep_dispatch
+from workers.visits import visit_day
+
+
+def sweep() -> int:
+    """Everything saved but never queued: outbound messages, then requests waiting for an offer."""
+    return jobs.sweep() + sweep_dispatch()
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: Callable[[], object]
+    queue: str
+    every: int | None = None
+    """Seconds between runs."""
+    daily_at: dt.time | None = None
+    """Once a day at this county time (``rq cron`` reads it in the process time zone: run it
+    with ``TZ=Asia/Shanghai``)."""
+    timeout: int = 600
+
+    @property
+    def name(self) -> str:
+        return self.func.__name__
+
+    @property
+    def cron(self) -> str | None:
+        return f"{self.daily_at.minute} {self.daily_at.hour} * * *" if self.daily_at else None
+
+    @property
+    def ttl(self) -> int:
+        """A run still queued after this long is dropped: the next one does the same work."""
+        return self.every or 86400
+
+
+PERIODIC = (
+    Periodic(sweep, "default", every=60, timeout=120),
+    Periodic(expire_offers_job, "default", every=300, timeout=120),
+    Periodic(run_clocks, "low", every=900, timeout=300),
+    Periodic(visit_day, "low", daily_at=dt.time(7, 30), timeout=1800),
+)
+
+
+@dataclass
+class Schedule:
+    """Which periodic functions are due, for a loop that runs them itself (the embedded worker)."""
+
+    entries: tuple[Periodic, ...] = PERIODIC
+    last: dict[str, object] = field(default_factory=dict)
+
+    def due(self, monotonic_now: float, local_now: dt.datetime) -> list[Periodic]:
+        ready = []
+        for entry in self.entries:
+            if entry.every is not None:
+                previous = self.last.get(entry.name)
+                if previous is None or monotonic_now - previous >= entry.every:
+                    self.last[entry.name] = monotonic_now
+                    ready.append(entry)
+            elif local_now.time() >= entry.daily_at and self.last.get(entry.name) != local_now.date():
+                self.last[entry.name] = local_now.date()
+                ready.append(entry)
+        return ready
