@@ -1,6 +1,6 @@
-"""Benchmarks (``make bench``): real servers on loopback, driven with signed WeChat deliveries.
+"""Benchmarks (``make bench``): each module prints ``metric: value unit`` lines.
 
-- ``bench.webhook``: the real ``/wechat`` app against a bare wechatpy echo (``bench.echo_app``).
-- ``bench.harness``: PostgreSQL/Redis reset, gunicorn start/stop, free ports.
-- ``bench.load``: pre-generated deliveries and the load generators (wrk, or Python processes).
+Shared pieces: ``bench.harness`` (PostgreSQL/Redis reset, gunicorn start/stop, free
+ports, CPU accounting) and ``bench.load`` (signed WeChat deliveries and the load
+generators). ``bench.webhook`` drives the real ``/wechat`` against ``bench.echo_app``.
 """

@@ -297,3 +297,23 @@ def _own_cpu() -> float:
         usage = resource.getrusage(who)
         total += usage.ru_utime + usage.ru_stime
     return total
+
+
+def machine_busy_cores(seconds: float = 1.0) -> float:
+    """How many cores the whole machine kept busy over the next ``seconds``."""
+    before = _machine_busy()
+    time.sleep(seconds)
+    return (_machine_busy() - before) / seconds
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float:
+    """Wait (at most ``max_wait`` s) until other work keeps under ``threshold`` cores busy.
+
+    Returns the last reading. Benchmarks call it with their own servers idle, so on a
+    machine shared with other jobs the measurement starts in a quiet moment if there is one.
+    """
+    deadline = time.monotonic() + max_wait
+    busy = machine_busy_cores(0.5)
+    while busy > threshold and time.monotonic() < deadline:
+        busy = machine_busy_cores(1.0)
+    return busy

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_roster"
@@ -54,8 +56,12 @@ def village_names() -> list[tuple[str, str]]:
 # --- generation (child process) ---------------------------------------------------------------
 
 
-def generate(path: Path, members: int, seed: int = 20261130) -> int:
-    """Write a valid roster of exactly ``members`` rows; returns the number of households."""
+def generate(path: Path, members: int, excel_like: bool = True, seed: int = 20261130) -> int:
+    """Write a valid roster of exactly ``members`` rows; returns the number of households.
+
+    ``excel_like``: store it as Excel does (see ``save_as_excel_does``); else as openpyxl's
+    write-only mode leaves it.
+    """
     from openpyxl import Workbook
 
     from models.policy.groups import DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, SchoolingStage, SelfCare, TargetGroup, YouthProblem
@@ -125,7 +131,56 @@ def generate(path: Path, members: int, seed: int = 20261130) -> int:
             sheet.append([row.get(k) for k in keys])
             written += 1
     workbook.save(path)
+    if excel_like:
+        save_as_excel_does(path, rows=written + 1, columns=len(keys))
     return households
+
+
+_SHEET = "xl/worksheets/sheet1.xml"
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t>([^<]*)</t></is></c>')
+
+
+def save_as_excel_does(path: Path, rows: int, columns: int) -> None:
+    """Rewrite an openpyxl write-only file the way Excel and WPS store a sheet: text in the
+    shared-strings table (``t="s"``) and the sheet's ``<dimension>`` up front.
+
+    openpyxl's write-only mode stores every text cell inline and writes no dimension; its
+    read-only reader then scans the whole sheet once more when opening it and builds every
+    inline text through its descriptor classes, which a file saved by an office suite does
+    not cost. Cell values are unchanged.
+    """
+    from openpyxl.utils import get_column_letter
+
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    index: dict[bytes, int] = {}
+    count = 0
+
+    def shared(match: re.Match) -> bytes:
+        nonlocal count
+        count += 1
+        number = index.setdefault(match.group(2), len(index))
+        return b'<c r="%s" t="s"><v>%d</v></c>' % (match.group(1), number)
+
+    sheet = _INLINE.sub(shared, parts[_SHEET])
+    dimension = f'<dimension ref="A1:{get_column_letter(columns)}{rows}" />'.encode()
+    parts[_SHEET] = sheet.replace(b"</sheetPr>", b"</sheetPr>" + dimension, 1)
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    table = [b'<sst xmlns="%s" count="%d" uniqueCount="%d">' % (main, count, len(index))]
+    table.extend(b"<si><t>%s</t></si>" % text for text in index)
+    table.append(b"</sst>")
+    parts["xl/sharedStrings.xml"] = b"".join(table)
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml" Id="rIdShared" /></Relationships>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
 
 
 def _next_sequence(sequences: dict[dt.date, int], born: dt.date) -> int:

@@ -13,7 +13,9 @@
 
 Environment: BENCH_SECONDS (12), BENCH_WORKERS (gunicorn workers, 2),
 BENCH_CONCURRENCY (concurrent clients, 8), BENCH_WARMUP_SECONDS (3), BENCH_USERS (200),
-BENCH_CLIENT (wrk | python; default wrk, installed with apt-get when missing, else python).
+BENCH_CLIENT (wrk | python; default wrk, installed with apt-get when missing, else python),
+BENCH_QUIET_WAIT (30: seconds to wait for other work on the machine to calm down before
+each server's turn; the CPU lines say how much other work ran during the measurement).
 
 Exit status: 0 when measured (targets missed or not), 1 when either server answered
 more than 1 % of requests wrongly, 2 when a server or store could not be started,
@@ -95,6 +97,7 @@ class Bench:
         self.workers = harness.env_int("BENCH_WORKERS", DEFAULT_WORKERS, 1, 32)
         self.concurrency = harness.env_int("BENCH_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 256)
         self.users = harness.env_int("BENCH_USERS", 200, 1, 100_000)
+        self.quiet_wait = harness.env_int("BENCH_QUIET_WAIT", 30, 0, 600)
         choice = os.environ.get("BENCH_CLIENT", "").strip().lower()
         if choice not in ("", "wrk", "python"):
             raise SystemExit(f"BENCH_CLIENT must be wrk or python, not {choice!r}")
@@ -120,6 +123,9 @@ class Bench:
 
     def measure(self, server: Gunicorn) -> Measurement:
         prefix = f"o{server.name[:4]}"
+        busy = harness.wait_for_quiet(self.quiet_wait)
+        if busy > 0.3:
+            log(f"{server.name}: the machine is busy ({busy:.2f} cores) with other work; measuring anyway")
         warm_batch = load.generate(self.wechat, self.warmup * 5000, self.users, prefix + "w")
         warm = self.drive(server, warm_batch, self.warmup)
         log(f"{server.name}: warm-up {warm.rate:.0f} msg/s, {warm.errors} errors, p99 {warm.p99_ms:.1f} ms")

@@ -11,6 +11,7 @@ from bot import cli, logs, simulator, webhook
 from bot.config import Settings
 from bot.delivery import DeliveryGuard
 from bot.wechat import WeChatProtocol
+from conversations import intents
 from workers import context as worker_context
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     if settings.is_dev:
         app.register_blueprint(simulator.bp)
     cli.init_app(app)
+
+    intents.warm_up()  # load the segmenter now, not during the first user's turn
 
     if start_worker is None:
         start_worker = settings.embedded_redis and settings.env == "dev"

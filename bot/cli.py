@@ -11,8 +11,9 @@ from models import migrate
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, queue_group, demo_group, ledger_group, calendar_group):
+    for group in (db_group, queue_group, demo_group, ledger_group, calendar_group, wechat_group):
         app.cli.add_command(group)
+    app.cli.add_command(chat_command)
 
 
 def _ctx():
@@ -67,3 +68,70 @@ def demo_seed() -> None:
     with ctx.Session.begin() as db:
         summary = demo.seed(db, ctx.cipher)
     click.echo(f"demo county ready: {summary}")
+
+
+@click.group("wechat", help="The Official Account itself.")
+def wechat_group() -> None:
+    pass
+
+
+#: the custom menu: elderly users tap more easily than they type
+MENU = {
+    "button": [
+        {"type": "click", "name": "求助", "key": "MENU_REQUEST"},
+        {"type": "click", "name": "报告", "key": "MENU_REPORT"},
+        {
+            "name": "我的",
+            "sub_button": [
+                {"type": "click", "name": "进度", "key": "MENU_PROGRESS"},
+                {"type": "click", "name": "绑定", "key": "MENU_BIND"},
+                {"type": "click", "name": "帮助", "key": "MENU_HELP"},
+            ],
+        },
+    ]
+}
+
+
+@wechat_group.command("menu", help="Install the custom menu (求助 / 报告 / 我的) through the WeChat API.")
+@click.option("--show", is_flag=True, help="Print the menu instead of installing it.")
+def wechat_menu(show: bool) -> None:
+    import json
+
+    from bot.wechat_api import SharedTokenClient
+
+    if show:
+        click.echo(json.dumps(MENU, ensure_ascii=False, indent=2))
+        return
+    ctx = _ctx()
+    client = SharedTokenClient(ctx.settings.wechat_app_id, ctx.settings.wechat_app_secret, ctx.redis)
+    client.menu.create(MENU)
+    click.echo("menu installed")
+
+
+@click.command("chat", help="Chat with the bot in the terminal, through the real /wechat path.")
+@click.option("--openid", default="o_terminal_user", show_default=True, help="Who you are (a demo persona's openid works).")
+@click.option("--voice", is_flag=True, help="Send every line as a voice message's recognition text.")
+def chat_command(openid: str, voice: bool) -> None:
+    from bot.simclient import WeChatServer
+    from models.messages import outbound_for
+
+    ctx, app = _ctx(), current_app
+    settings = ctx.settings
+    server = WeChatServer(settings.wechat_token, settings.wechat_app_id, settings.wechat_encoding_aes_key)
+    client, seen = app.test_client(), 0
+    click.echo("输入消息后回车；Ctrl-D 退出。")
+    while True:
+        try:
+            line = input("你> ").strip()
+        except EOFError:
+            break
+        if not line:
+            continue
+        delivery = server.voice(openid, line) if voice else server.text(openid, line)
+        response = client.post(delivery.url, data=delivery.body, content_type="text/xml")
+        reply = server.read_reply(response.data) if response.status_code == 200 else None
+        click.echo("救助通> " + (reply or {}).get("Content", f"（{response.status_code}）"))
+        with ctx.Session() as db:
+            for row in outbound_for(db, openid, after_id=seen):
+                click.echo("（通知）" + ctx.cipher.decrypt(row.body_enc))
+                seen = row.id

@@ -83,9 +83,9 @@ class Services:
     def handover(self, call, reason: str) -> str:
         return hand_over(call.turn, reason)
 
-    def schedule_timer(self, turn: Turn, state, at, kind: str, text: str) -> None:
-        args = (turn.openid, state.token, kind, text, state.flow, state.version, state.step)
-        turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, at, args))
+    def schedule_timer(self, turn: Turn, state, remind_at, expire_at, text: str) -> None:
+        args = (turn.openid, state.token, text, state.flow, state.version, state.step, expire_at.isoformat())
+        turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, remind_at, args))
 
 
 def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str) -> Answer:

@@ -70,8 +70,10 @@ class Messenger:
     template_id: str = ""
 
     def queue_text(self, db: Session, openid: str, text: str, *, kind: str = "notice") -> OutboundMessage:
-        """Record a message to send; the caller enqueues ``deliver`` after commit."""
-        return record_outbound(db, openid, Channel.CUSTOMER_SERVICE, self.cipher.encrypt(text), kind=kind)
+        """Record a message to send; the caller enqueues ``deliver`` (by id) after commit."""
+        row = record_outbound(db, openid, Channel.CUSTOMER_SERVICE, self.cipher.encrypt(text), kind=kind)
+        db.flush()
+        return row
 
     def choose_channel(self, db: Session, openid: str, now: dt.datetime) -> Channel | None:
         last = as_utc(last_inbound_at(db, openid))

@@ -675,3 +675,8 @@ def _shares_words(words: str, question: str) -> bool:
     if len(words) == 1:
         return words in question
     return any(words[i : i + 2] in question for i in range(len(words) - 1))
+
+
+def warm_up() -> None:
+    """Build the matcher (and load jieba's dictionary, about 0.5 s) before the first user waits."""
+    match("你好")

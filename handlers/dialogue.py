@@ -42,8 +42,8 @@ def _save(call: Call, reply: str) -> Answer:
         record_events(turn.db, call.events, turn.now)
     if state.flow:
         title = FLOWS.latest(state.flow).title
-        turn.services.schedule_timer(turn, state, turn.now + REMIND_AFTER, "remind", texts.IDLE_REMINDER.format(title=title))
-        turn.services.schedule_timer(turn, state, turn.now + EXPIRE_AFTER, "expire", "")
+        text = texts.IDLE_REMINDER.format(title=title)
+        turn.services.schedule_timer(turn, state, turn.now + REMIND_AFTER, turn.now + EXPIRE_AFTER, text)
     return Answer.say(reply)
 
 

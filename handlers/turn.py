@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,13 @@ class Turn:
     after_commit: list = field(default_factory=list)
     #: the user's dialogue state, loaded at most once per turn (see handlers.dialogue)
     state: Any = None
+    _memo: dict = field(default_factory=dict)
+
+    def memo(self, key: str, load: Callable[[], Any]) -> Any:
+        """``load()`` once per turn (the catalogue, thresholds ...), however often asked."""
+        if key not in self._memo:
+            self._memo[key] = load()
+        return self._memo[key]
 
     @property
     def said(self) -> str:

@@ -168,7 +168,7 @@ def set_day(db: Session, day: dt.date, workday: bool, name: str | None = None, s
 
 
 def remove_day(db: Session, day: dt.date) -> bool:
-    return db.connection().execute(delete(CalendarDay.__table__).where(CalendarDay.day == day)).rowcount > 0
+    return db.execute(delete(CalendarDay).where(CalendarDay.day == day)).rowcount > 0
 
 
 def _row(day: dt.date, workday: bool) -> dict:

@@ -12,10 +12,11 @@ import datetime as dt
 import json
 from enum import Enum
 
-from sqlalchemy import Index, String, Text, func, select
+from sqlalchemy import Index, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import Base, IdPk, Timestamp, utcnow
+from models.sql import upsert
 
 
 class StepEvent(str, Enum):
@@ -57,15 +58,12 @@ def draft_token(db: Session, cipher, openid: str) -> str | None:
 
 
 def save_draft(db: Session, openid: str, state_enc: str | None, now: dt.datetime | None = None) -> None:
-    draft = db.get(DialogueDraft, openid)
+    """Write (or, for ``None``, delete) the user's draft in one statement."""
     if state_enc is None:
-        if draft is not None:
-            db.delete(draft)
+        db.execute(delete(DialogueDraft).where(DialogueDraft.openid == openid))
         return
-    if draft is None:
-        db.add(DialogueDraft(openid=openid, state_enc=state_enc, updated_at=now or utcnow()))
-    else:
-        draft.state_enc, draft.updated_at = state_enc, now or utcnow()
+    values = {"openid": openid, "state_enc": state_enc, "updated_at": now or utcnow()}
+    db.execute(upsert(db, DialogueDraft.__table__, ["openid"], values))
 
 
 def load_draft(db: Session, openid: str) -> str | None:

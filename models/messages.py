@@ -89,7 +89,6 @@ def record_outbound(
         sent_at=utcnow() if status is OutboundStatus.SENT else None,
     )
     session.add(row)
-    session.flush()
     return row
 
 

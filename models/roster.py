@@ -68,7 +68,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Container, Iterable, Iterator, Sequence
 
-from sqlalchemy import JSON, Table, func, insert, select, update
+from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.areas import Town, Village, get_or_create_town, get_or_create_village
@@ -966,11 +966,13 @@ def save_households(
 ) -> None:
     """Create, update or leave each household and member; then assess. Counts go to ``report``."""
     _create_missing_areas(db, households, areas, report)
-    household_ids = _save_household_rows(db, cipher, households, areas, report, now, progress)
-    _save_member_rows(db, cipher, households, household_ids, report, today, progress)
+    household_ids, existed = _save_household_rows(db, cipher, households, areas, report, now, progress)
+    _save_member_rows(db, cipher, households, household_ids, existed, report, today, progress)
     thresholds, catalogue = load_thresholds(db), load_catalogue(db)
     report.catalogue_items = len(catalogue)
-    report.assessments_created = assess_households(db, households, household_ids, today=today, now=now, thresholds=thresholds, catalogue=catalogue, progress=progress)
+    report.assessments_created = assess_households(
+        db, households, household_ids, existed, today=today, now=now, thresholds=thresholds, catalogue=catalogue, progress=progress
+    )
 
 
 def _create_missing_areas(db: Session, households: list[HouseholdRow], areas: dict[tuple[str, str], int], report: ImportReport) -> None:
@@ -990,6 +992,13 @@ def _create_missing_areas(db: Session, households: list[HouseholdRow], areas: di
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def among(db: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``, one parameter, not thousands."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def bulk_insert(db: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -1076,14 +1085,16 @@ def _save_household_rows(
     report: ImportReport,
     now: dt.datetime,
     progress: Progress | None,
-) -> dict[str, int]:
-    """roster_no -> household id, after inserting the new and updating the changed."""
+) -> tuple[dict[str, int], set[int]]:
+    """roster_no -> household id after inserting the new and updating the changed; and the ids
+    of the households that existed before."""
     columns = [_H_TABLE.c.id, _H_TABLE.c.roster_no, _H_TABLE.c.address_enc, *(_H_TABLE.c[f] for f in _HOUSEHOLD_FIELDS)]
     ids: dict[str, int] = {}
+    existed: set[int] = set()
     total = len(households)
     done = 0
     for chunk in _chunks(households):
-        existing = {row.roster_no: row for row in db.execute(select(*columns).where(_H_TABLE.c.roster_no.in_([h.roster_no for h in chunk])))}
+        existing = {row.roster_no: row for row in db.execute(select(*columns).where(among(db, _H_TABLE.c.roster_no, [h.roster_no for h in chunk])))}
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for h in chunk:
@@ -1094,6 +1105,7 @@ def _save_household_rows(
                 inserts.append(values)
                 continue
             ids[h.roster_no] = old.id
+            existed.add(old.id)
             changed = any(getattr(old, f) != values[f] for f in _HOUSEHOLD_FIELDS)
             same_address = cipher.decrypt(old.address_enc) == h.address
             if changed or not same_address:
@@ -1103,7 +1115,7 @@ def _save_household_rows(
                 report.households_unchanged += 1
         if inserts:
             bulk_insert(db, _H_TABLE, inserts)
-            query = select(_H_TABLE.c.roster_no, _H_TABLE.c.id).where(_H_TABLE.c.roster_no.in_([row["roster_no"] for row in inserts]))
+            query = select(_H_TABLE.c.roster_no, _H_TABLE.c.id).where(among(db, _H_TABLE.c.roster_no, [row["roster_no"] for row in inserts]))
             ids.update((roster_no, household_id) for roster_no, household_id in db.execute(query))
             report.households_created += len(inserts)
         if updates:
@@ -1112,7 +1124,7 @@ def _save_household_rows(
         done += len(chunk)
         if progress is not None:
             progress("写入户", done, total)
-    return ids
+    return ids, existed
 
 
 def _save_member_rows(
@@ -1120,6 +1132,7 @@ def _save_member_rows(
     cipher: DataCipher,
     households: list[HouseholdRow],
     household_ids: dict[str, int],
+    existed: set[int],
     report: ImportReport,
     today: dt.date,
     progress: Progress | None,
@@ -1133,7 +1146,7 @@ def _save_member_rows(
     for chunk in _chunks(pairs):
         hashes = [blind(m.id_number) for _, m in chunk]
         file_hashes.update(hashes)
-        existing = {row.id_number_hash: row for row in db.execute(select(*columns).where(_M_TABLE.c.id_number_hash.in_(hashes)))}
+        existing = {row.id_number_hash: row for row in db.execute(select(*columns).where(among(db, _M_TABLE.c.id_number_hash, hashes)))}
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for (h, m), id_hash in zip(chunk, hashes):
@@ -1177,9 +1190,9 @@ def _save_member_rows(
             progress("写入成员", done, total)
     # members stored under an imported household but not in the file: reported, not touched
     stale: set[int] = set()
-    by_id = {household_ids[h.roster_no]: h.roster_no for h in households}
+    by_id = {household_ids[h.roster_no]: h.roster_no for h in households if household_ids[h.roster_no] in existed}
     for chunk in _chunks(list(by_id)):
-        query = select(_M_TABLE.c.household_id, _M_TABLE.c.id_number_hash).where(_M_TABLE.c.household_id.in_(chunk))
+        query = select(_M_TABLE.c.household_id, _M_TABLE.c.id_number_hash).where(among(db, _M_TABLE.c.household_id, chunk))
         for household_id, id_hash in db.execute(query):
             if id_hash not in file_hashes:
                 report.stale_members += 1
@@ -1192,7 +1205,9 @@ def latest_results(db: Session, household_ids: Sequence[int]) -> dict[int, dict]
     rank = func.row_number().over(partition_by=_A_TABLE.c.household_id, order_by=(_A_TABLE.c.assessed_at.desc(), _A_TABLE.c.id.desc())).label("rank")
     latest: dict[int, dict] = {}
     for chunk in _chunks(list(household_ids)):
-        ranked = select(_A_TABLE.c.household_id, _A_TABLE.c.result, rank).where(_A_TABLE.c.household_id.in_(chunk)).subquery()
+        if not chunk:
+            continue
+        ranked = select(_A_TABLE.c.household_id, _A_TABLE.c.result, rank).where(among(db, _A_TABLE.c.household_id, chunk)).subquery()
         for household_id, result in db.execute(select(ranked.c.household_id, ranked.c.result).where(ranked.c.rank == 1)):
             latest[household_id] = result
     return latest
@@ -1202,6 +1217,7 @@ def assess_households(
     db: Session,
     households: list[HouseholdRow],
     household_ids: dict[str, int],
+    existed: set[int] | None = None,
     *,
     today: dt.date,
     now: dt.datetime,
@@ -1209,12 +1225,16 @@ def assess_households(
     catalogue: Catalogue,
     progress: Progress | None = None,
 ) -> int:
-    """Assess each household; store an ``Assessment`` where the result changed. Returns how many."""
+    """Assess each household; store an ``Assessment`` where the result changed. Returns how many.
+
+    ``existed``: the households that may have an earlier assessment (None: any of them).
+    """
     created = 0
     total = len(households)
     done = 0
     for chunk in _chunks(households, 2000):
-        latest = latest_results(db, [household_ids[h.roster_no] for h in chunk])
+        ids = [household_ids[h.roster_no] for h in chunk]
+        latest = latest_results(db, ids if existed is None else [i for i in ids if i in existed])
         rows: list[dict[str, Any]] = []
         for h in chunk:
             household_id = household_ids[h.roster_no]

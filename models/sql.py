@@ -59,3 +59,10 @@ def _local_date_pg(element, compiler, **kw):
 def _local_date_sqlite(element, compiler, **kw):
     (moment,) = (compiler.process(c, **kw) for c in element.clauses)
     return f"date({moment}, '+8 hours')"  # China keeps no daylight saving time
+
+
+def upsert(db: Session, table: Table, keys: list[str], values: dict):
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` the other columns, in one statement."""
+    dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table).values(**values)
+    return statement.on_conflict_do_update(index_elements=keys, set_={k: v for k, v in values.items() if k not in keys})

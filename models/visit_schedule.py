@@ -71,8 +71,8 @@ def schedule_due_visits(db: Session, now: dt.datetime, thresholds: Thresholds) -
         maintain_column_froms=True,
     ).where(groups_text.in_(list(months)), ~open_routine)
     columns = ["member_id", "village_id", "staff_id", "kind", "due_date", "status", "far", "photos", "reminded_before", "reminded_overdue", "escalated", "created_at"]
-    # through the Connection: an ORM session reports no rowcount for a Core INSERT
-    return db.connection().execute(insert_ignoring_conflicts(db, Visit.__table__).from_select(columns, rows)).rowcount
+    stmt = insert_ignoring_conflicts(db, Visit.__table__).from_select(columns, rows)
+    return db.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
 
 
 def _interval_by_groups(db: Session, thresholds: Thresholds) -> dict[str, int]:
@@ -140,7 +140,8 @@ def schedule_urgent_visit(db: Session, member_id: int, now: dt.datetime, calenda
     staff_id, query = _with_volunteer(select(Member).join(Household, Household.id == Member.household_id))
     staff_id = db.scalar(query.with_only_columns(staff_id, maintain_column_froms=True).where(Member.id == member_id))
     values = dict(member_id=member_id, village_id=village_id, staff_id=staff_id, kind=VisitKind.URGENT.value, due_date=local(due).date(), status=VisitStatus.DUE.value, photos=[], created_at=now)
-    created = db.connection().execute(insert_ignoring_conflicts(db, Visit.__table__).values(**values)).rowcount == 1
+    stmt = insert_ignoring_conflicts(db, Visit.__table__).values(**values)
+    created = db.execute(stmt.execution_options(preserve_rowcount=True)).rowcount == 1
     visit_id = db.scalar(select(Visit.id).where(Visit.member_id == member_id, Visit.kind == VisitKind.URGENT.value, Visit.due_date == values["due_date"]))
     if not created:
         return UrgentVisit(visit_id, due, False)

@@ -37,31 +37,35 @@ def enqueue_send(ctx: Context, outbound_id: int) -> bool:
 
 
 def schedule_dialogue_timer(ctx: Context, at: dt.datetime, args: tuple) -> None:
-    """One idle timer per user and kind: a newer turn's timer replaces the older one."""
-    openid, kind = args[0], args[2]
+    """The user's idle timer: a newer turn's timer replaces the older one (same job id)."""
     try:
-        ctx.queue("low").enqueue_at(at, dialogue_timer, *args, job_id=f"timer-{kind}-{openid}")
+        ctx.queue("low").enqueue_at(at, dialogue_idle, *args, job_id=f"timer-idle-{args[0]}")
     except RedisError:
-        log.warning("could not schedule a %s timer", kind)
+        log.warning("could not schedule an idle timer")
 
 
-def dialogue_timer(openid: str, token: str, kind: str, text: str, flow: str, version: int, step: str) -> str:
-    """An idle reminder or the expiry of a draft; does nothing once the user has moved on."""
+def dialogue_idle(openid: str, token: str, text: str, flow: str, version: int, step: str, expire_at: str) -> str:
+    """Remind a user who stopped mid-flow, then set the draft's expiry; stale timers do nothing."""
     ctx = current()
-    after = []
     with ctx.Session.begin() as db:
         if draft_token(db, ctx.cipher, openid) != token:
             return "stale"
-        if kind == "remind":
-            row = ctx.messenger.queue_text(db, openid, text, kind="reminder")
-            after.append(lambda: enqueue_send(ctx, row.id))
-        else:
-            save_draft(db, openid, None)
-            record_events(db, [(flow, version, step, StepEvent.ABANDONED)], ctx.clock())
-            after.append(lambda: ctx.redis.delete(live_key(openid)))
-    for callback in after:
-        callback()
-    return kind
+        row = ctx.messenger.queue_text(db, openid, text, kind="reminder")
+    enqueue_send(ctx, row.id)
+    ctx.queue("low").enqueue_at(dt.datetime.fromisoformat(expire_at), dialogue_expire, openid, token, flow, version, step, job_id=f"timer-expire-{openid}")
+    return "reminded"
+
+
+def dialogue_expire(openid: str, token: str, flow: str, version: int, step: str) -> str:
+    """Drop a draft nobody came back to, counting it as abandoned at its step."""
+    ctx = current()
+    with ctx.Session.begin() as db:
+        if draft_token(db, ctx.cipher, openid) != token:
+            return "stale"
+        save_draft(db, openid, None)
+        record_events(db, [(flow, version, step, StepEvent.ABANDONED)], ctx.clock())
+    ctx.redis.delete(live_key(openid))
+    return "expired"
 
 
 def sweep(grace_seconds: int = 60) -> int:

@@ -17,6 +17,7 @@ from conversations.parsers import Choice, DateAnswer, FreeText, LocationAnswer, 
 from models.calendar import as_utc, load_work_calendar, local
 from models.catalogue import load_catalogue, load_thresholds
 from models.households import Member, member_facts
+from models.notices import day
 from models.policy.catalogue import Category
 from models.policy.eligibility import NotEligible, check
 from models.requests import create_referral, create_request
@@ -82,12 +83,20 @@ class WhenAnswer:
 # -- who and what ---------------------------------------------------------------------
 
 
+def _catalogue(call):
+    return call.turn.memo("catalogue", lambda: load_catalogue(call.turn.db))
+
+
+def _thresholds(call):
+    return call.turn.memo("thresholds", lambda: load_thresholds(call.turn.db))
+
+
 def _members(call) -> list[Member]:
-    return [b.member for b in bindings_of(call.turn.db, call.turn.openid)]
+    return call.turn.memo("bound_members", lambda: [b.member for b in bindings_of(call.turn.db, call.turn.openid)])
 
 
 def _member(call) -> Member:
-    return call.turn.db.get(Member, call.data["member"])
+    return call.turn.db.get(Member, int(call.data["member"]))
 
 
 def _whom_options(call) -> tuple[Option, ...]:
@@ -103,13 +112,12 @@ def _only_one_member(call) -> bool:
 
 
 def _eligibility(call, code: str):
-    catalogue = load_catalogue(call.turn.db)
-    facts = member_facts(_member(call), call.today)
-    return check(catalogue[code], facts, load_thresholds(call.turn.db))
+    facts = call.turn.memo(f"facts:{call.data['member']}", lambda: member_facts(_member(call), call.today))
+    return check(_catalogue(call)[code], facts, _thresholds(call))
 
 
 def _items(call, category: str | None = None):
-    return [i for i in load_catalogue(call.turn.db) if category is None or i.category.value == category]
+    return [i for i in _catalogue(call) if category is None or i.category.value == category]
 
 
 def _item_options(call) -> tuple[Option, ...]:
@@ -174,12 +182,12 @@ def _address(call) -> str:
 
 
 def _summary(call) -> str:
-    item = load_catalogue(call.turn.db)[call.data["item"]]
+    item = _catalogue(call)[call.data["item"]]
     lines = [f"服务：{item.name}", f"给谁：{_member(call).name}", f"需要：{call.data['describe']}"]
     if call.data["item"] == "referral":
         lines.insert(1, f"部门：{call.data['department']}")
     else:
-        lines.append(f"时间：{call.data['when'] or '尽快'}")
+        lines.append(f"时间：{day(dt.date.fromisoformat(call.data['when'])) if call.data['when'] else '尽快'}")
         lines.append(f"地址：{_address(call)}")
     return "\n".join(lines)
 
@@ -190,7 +198,7 @@ def _finish(call) -> str:
     turn, member = call.turn, _member(call)
     relation = next((b.relation for b in bindings_of(turn.db, turn.openid) if b.member_id == member.id), "本人")
     if call.data["item"] == "referral":
-        deadline = as_utc(load_work_calendar(turn.db).add_workdays(local(turn.now), load_thresholds(turn.db).transfer_workdays))
+        deadline = as_utc(load_work_calendar(turn.db).add_workdays(local(turn.now), _thresholds(call).transfer_workdays))
         referral = create_referral(turn.db, turn.services.cipher, openid=turn.openid, member=member, department=call.data["department"], matter=call.data["describe"], deadline=deadline, now=turn.now)
         return REFERRAL_DONE.format(number=referral.number, department=call.data["department"])
     new = call.data.get("new_address") or {}

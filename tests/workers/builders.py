@@ -24,8 +24,8 @@ _serial = itertools.count(1)
 
 
 def cst(text: str) -> dt.datetime:
-    """A county (China Standard Time) moment: ``cst("2025-09-30 15:00")``."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=COUNTY_TZ)
+    """A county (China Standard Time) moment, in UTC as the clock gives it: ``cst("2025-09-30 15:00")``."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=COUNTY_TZ).astimezone(dt.timezone.utc)
 
 
 def county(db, town_name: str = "衡山镇", village_names: tuple[str, ...] = ("城北村",)) -> tuple[Town, list[Village]]:

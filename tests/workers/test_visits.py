@@ -54,7 +54,7 @@ def add_member(ctx, village_id: int, groups, registered: str, done: list[str] = 
         (["marginal"], "2025-02-01", [], "2025-08-01"),  # other low-income: half-yearly
         (["extreme_poverty_institutional"], "2025-02-01", [], "2025-08-01"),
         (["minimum_living", "extreme_poverty_dispersed"], "2025-02-01", [], "2025-03-01"),  # the strictest wins
-        (["elderly"], "2025-02-01", ["2025-03-31 23:30"], "2025-09-30"),  # a visit late at night counts on its China date
+        (["elderly"], "2025-02-01", ["2025-04-01 00:30"], "2025-10-01"),  # 00:30 in China is still 31 March in UTC
         (["minimum_living"], "2025-05-01", ["2025-03-10 10:00"], "2025-08-01"),  # a visit before registration does not count
     ],
 )
@@ -84,7 +84,7 @@ def test_the_sql_schedule_agrees_with_the_policy_rule(ctx, clock, village):
         registered = D("2024-01-01") + dt.timedelta(days=rng.randint(0, 500))
         last = [f"{D('2024-01-01') + dt.timedelta(days=rng.randint(0, 600))} {rng.randint(0, 23):02d}:10"] if rng.random() < 0.7 else []
         member_id = add_member(ctx, village, groups, registered.isoformat(), last, name=f"测试{n}")
-        last_day = b.cst(last[0]).date() if last else None
+        last_day = D(last[0][:10]) if last else None  # the China date of the visit
         expected[member_id] = next_visit_due([TargetGroup(g) for g in groups], last_day, registered)
     assert day(ctx, clock, "2025-06-01 07:30")["created"] == 60
     with ctx.Session() as db:
@@ -113,14 +113,17 @@ def test_reminders_before_due_when_overdue_then_the_secretary_over_national_day(
         b.staff(db, Role.VOLUNTEER, "李志强", village=v, openid="o_li")
         soon = b.member(db, ctx.cipher, v, name="王桂英", groups=["minimum_living"], registered_on=D("2025-07-01"))  # due 1 Oct
         late = b.member(db, ctx.cipher, v, name="陈秀兰", groups=["minimum_living"], registered_on=D("2025-06-30"))  # due 30 Sep
-    day(ctx, clock, "2025-09-27 07:30")  # Saturday: 3 days before 30 Sep, no digest on a weekend
+    day(ctx, clock, "2025-09-26 07:30")  # Friday: nothing due within 3 days, nothing to digest
     assert inbox(ctx, "o_li") == [] and inbox(ctx, "o_sec") == []
-    day(ctx, clock, "2025-09-28 07:30")  # make-up Sunday: a working day, digest too
-    (due_soon,) = inbox(ctx, "o_li")
-    assert "即将到期" in due_soon and "陈**，9月30日到期" in due_soon and "王**，10月1日到期" in due_soon
-    assert "【每日汇总】" in inbox(ctx, "o_sec")[-1]
+    day(ctx, clock, "2025-09-27 07:30")  # Saturday: 陈 is due in 3 days; no digest on a weekend
+    (first,) = inbox(ctx, "o_li")
+    assert "即将到期" in first and "陈**，9月30日到期" in first and "王**" not in first
+    assert inbox(ctx, "o_sec") == []
+    day(ctx, clock, "2025-09-28 07:30")  # the make-up Sunday is a working day: the digest too
+    assert "王**，10月1日到期" in inbox(ctx, "o_li")[-1]
+    assert "【每日汇总】城北村 9月28日\n探访：2 户将在3天内到期" in inbox(ctx, "o_sec")[-1]
     day(ctx, clock, "2025-09-28 12:00")  # the same day again: nothing twice
-    assert len(inbox(ctx, "o_li")) == 1 and len(inbox(ctx, "o_sec")) == 1
+    assert len(inbox(ctx, "o_li")) == 2 and len(inbox(ctx, "o_sec")) == 1
     day(ctx, clock, "2025-10-02 07:30")  # both overdue, in the holiday
     assert "已过期" in inbox(ctx, "o_li")[-1] and len(inbox(ctx, "o_sec")) == 1  # no digest on a holiday
     day(ctx, clock, "2025-10-09 07:30")  # one working day after 30 Sep: not yet the secretary
