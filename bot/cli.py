@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import click
+from flask.cli import AppGroup
 from flask import Flask, current_app
 
 from bot.cli_clocks import calendar_group
 from bot.cli_ledger import ledger_group
+from bot.cli_staff import staff_group
 from models import migrate
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, queue_group, demo_group, ledger_group, calendar_group, wechat_group):
+    for group in (db_group, queue_group, demo_group, ledger_group, calendar_group, wechat_group, staff_group):
         app.cli.add_command(group)
     app.cli.add_command(chat_command)
 
@@ -20,7 +22,7 @@ def _ctx():
     return current_app.extensions["jzt.context"]
 
 
-@click.group("db", help="Database schema.")
+@click.group(cls=AppGroup, name="db", help="Database schema.")
 def db_group() -> None:
     pass
 
@@ -32,7 +34,7 @@ def db_upgrade() -> None:
     click.echo("database is at the latest schema")
 
 
-@click.group("queue", help="Background jobs.")
+@click.group(cls=AppGroup, name="queue", help="Background jobs.")
 def queue_group() -> None:
     pass
 
@@ -53,7 +55,7 @@ def queue_work(burst: bool) -> None:
     SimpleWorker(list(ctx.queues.values()), connection=ctx.redis).work(burst=burst, with_scheduler=True)
 
 
-@click.group("demo", help="The demo county for the simulator (dev only).")
+@click.group(cls=AppGroup, name="demo", help="The demo county for the simulator (dev only).")
 def demo_group() -> None:
     pass
 
@@ -70,7 +72,7 @@ def demo_seed() -> None:
     click.echo(f"demo county ready: {summary}")
 
 
-@click.group("wechat", help="The Official Account itself.")
+@click.group(cls=AppGroup, name="wechat", help="The Official Account itself.")
 def wechat_group() -> None:
     pass
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 from flask import current_app
 
 from models import ledger, roster
@@ -28,7 +29,7 @@ def _now_and_today():
     return now, now.astimezone(ledger.LOCAL_TZ).date()
 
 
-@click.group("ledger", help="Roster import and ledger exports (需求台账 …).")
+@click.group(cls=AppGroup, name="ledger", help="Roster import and ledger exports (需求台账 …).")
 def ledger_group() -> None:
     pass
 

@@ -8,6 +8,8 @@ from conversations.inputs import InputKind
 from handlers import dialogue, residents
 from handlers.emergency import on_emergency
 from handlers.handover import hand_over
+from handlers.provider import on_provider
+from handlers.staff import on_invite_code
 from handlers.turn import Answer, Turn
 
 #: events WeChat does not let us answer with a message (or that need none)
@@ -60,6 +62,8 @@ ROUTES = [
     on_event,
     on_emergency,
     dialogue.on_running_flow,
+    on_invite_code,
+    on_provider,
     dialogue.on_pending_intent,
     on_empty_voice_outside_flow,
     on_unusable,

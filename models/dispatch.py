@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Iterable
 
@@ -173,32 +174,35 @@ def candidates_for(db: Session, request, now: dt.datetime, exclude: Iterable[int
     ``assigned_today``: offers made to the provider since the county's midnight that are still
     open or were accepted; ``open_orders``: open offers plus requests it holds (accepted, on site).
     """
+    excluded = set(exclude)
+    return [c for c in _candidates(db, [request], now).get(request.id, []) if c.id not in excluded]
+
+
+def _candidates(db: Session, requests, now: dt.datetime) -> dict[int, list[ProviderCandidate]]:
+    """``candidates_for`` of several requests in one statement, by request id."""
     since = day_start(local_today(now))
-    assigned_today = select(func.count()).where(Offer.provider_id == Provider.id, Offer.status.in_(LIVE), Offer.offered_at >= since)
+    assigned_today = select(func.count()).where(Offer.provider_id == Provider.id, Offer.offered_at >= since, Offer.status.in_(LIVE))
     open_offers = select(func.count()).where(Offer.provider_id == Provider.id, Offer.status == OfferStatus.OPEN.value)
     in_hand = select(func.count()).where(ServiceRequest.provider_id == Provider.id, ServiceRequest.status.in_(IN_HAND))
+    wanted = {r.id: (r.village_id, r.item_code) for r in requests}
+    pairs = select(ServiceRequest.id, ServiceRequest.village_id, ServiceRequest.item_code).where(ServiceRequest.id.in_(list(wanted))).subquery("wanted")
     query = (
         select(
-            Provider.id,
-            Provider.daily_capacity,
-            Provider.last_assigned_at,
-            assigned_today.scalar_subquery(),
-            open_offers.scalar_subquery() + in_hand.scalar_subquery(),
+            pairs.c.id, Provider.id, Provider.daily_capacity, Provider.last_assigned_at,
+            assigned_today.scalar_subquery(), open_offers.scalar_subquery() + in_hand.scalar_subquery(),
         )
-        .join(provider_items, and_(provider_items.c.provider_id == Provider.id, provider_items.c.item_code == request.item_code))
-        .join(provider_villages, and_(provider_villages.c.provider_id == Provider.id, provider_villages.c.village_id == request.village_id))
-        .where(Provider.active.is_(True))
+        .select_from(pairs)
+        .join(provider_villages, provider_villages.c.village_id == pairs.c.village_id)
+        .join(provider_items, and_(provider_items.c.provider_id == provider_villages.c.provider_id, provider_items.c.item_code == pairs.c.item_code))
+        .join(Provider, and_(Provider.id == provider_villages.c.provider_id, Provider.active.is_(True)))
     )
-    excluded = list(exclude)
-    if excluded:
-        query = query.where(Provider.id.not_in(excluded))
-    return [
-        ProviderCandidate(
-            id=pid, item_codes={request.item_code}, village_ids={request.village_id}, active=True,
-            daily_capacity=capacity, assigned_today=today, open_orders=load, last_assigned_at=last,
+    found: dict[int, list[ProviderCandidate]] = {}
+    for request_id, pid, capacity, last, today, load in db.execute(query):
+        village, item = wanted[request_id]
+        found.setdefault(request_id, []).append(
+            ProviderCandidate(id=pid, item_codes={item}, village_ids={village}, active=True, daily_capacity=capacity, assigned_today=today, open_orders=load, last_assigned_at=last)
         )
-        for pid, capacity, last, today, load in db.execute(query)
-    ]
+    return found
 
 
 def open_offers_for_provider(db: Session, provider_id: int) -> list[Offer]:
@@ -227,60 +231,109 @@ def offer_next(db: Session, request_id: int, now: dt.datetime, calendar: WorkCal
     info = lock_request(db, request_id)
     if info is None:
         return DispatchResult(DispatchOutcome.NOT_FOUND, request_id)
-    return offer_locked(db, info, now, calendar, thresholds, cipher)
+    return offer_batch(db, [info], now, calendar, thresholds, cipher)[0]
 
 
-def offer_locked(db: Session, info, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds, cipher: DataCipher) -> DispatchResult:
-    """``offer_next`` for a request this transaction has locked (``lock_request``, ``claim_pending``)."""
+def offer_batch(db: Session, infos, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds, cipher: DataCipher) -> list[DispatchResult]:
+    """``offer_next`` for requests this transaction has locked (``lock_request``, ``claim_pending``).
+
+    The requests are decided one after the other, exactly as one by one, but read and written
+    with a handful of statements for the whole batch (a backlog of thousands after an outage).
+    """
+    if not infos:
+        return []
+    histories = _histories(db, [info.id for info in infos])
+    pool, load = _candidates(db, infos, now), _Load(since=day_start(local_today(now)))
+    results, chosen = [], []
+    for info in infos:
+        decision = _decide(db, info, histories.get(info.id, []), pool.get(info.id, []), load, thresholds)
+        if isinstance(decision, int):
+            chosen.append((info, decision))
+        elif isinstance(decision, str):
+            results.append(escalate(db, info, now, decision))
+        else:
+            results.append(decision)
+    return results + _write_offers(db, chosen, now, calendar, thresholds, cipher)
+
+
+@dataclass
+class _Load:
+    """What this transaction knows of providers' load: capacity left today of those it has
+    locked, those it could not use (locked by another transaction, or full), its own new offers."""
+
+    since: dt.datetime
+    left: dict[int, int] = field(default_factory=dict)
+    unusable: set[int] = field(default_factory=set)
+    added: Counter = field(default_factory=Counter)
+
+    def adjusted(self, candidates: list[ProviderCandidate]) -> list[ProviderCandidate]:
+        return [replace(c, assigned_today=c.assigned_today + self.added[c.id], open_orders=c.open_orders + self.added[c.id]) if self.added[c.id] else c for c in candidates]
+
+    def take(self, db: Session, provider_id: int) -> bool:
+        """Lock the provider (once per transaction, never waiting) and count a new offer to it,
+        if it has capacity. The count is taken after the lock: READ COMMITTED gives each
+        statement a fresh snapshot, so an offer another worker just committed is seen."""
+        if provider_id not in self.left:
+            locked = db.execute(select(Provider.daily_capacity).where(Provider.id == provider_id).with_for_update(skip_locked=True)).scalar()
+            if locked is None:
+                self.unusable.add(provider_id)
+                return False
+            today = db.scalar(select(func.count()).where(Offer.provider_id == provider_id, Offer.offered_at >= self.since, Offer.status.in_(LIVE)))
+            self.left[provider_id] = locked - today
+        if self.left[provider_id] <= 0:
+            self.unusable.add(provider_id)
+            return False
+        self.left[provider_id] -= 1
+        self.added[provider_id] += 1
+        return True
+
+
+def _decide(db: Session, info, history, candidates: list[ProviderCandidate], load: _Load, thresholds: Thresholds):
+    """A result, an escalation reason (str), or the provider id to offer the request to."""
     if info.status not in (RequestStatus.RECEIVED.value, RequestStatus.OFFERED.value):
         return DispatchResult(DispatchOutcome.NOT_PENDING, info.id)
-    history = db.execute(select(Offer.provider_id, Offer.status).where(Offer.request_id == info.id)).all()
     if any(status == OfferStatus.OPEN.value for _, status in history):
         return DispatchResult(DispatchOutcome.ALREADY_OFFERED, info.id)
     failed = sum(status in FAILED for _, status in history)
     if offers_exhausted(failed, thresholds):
-        return escalate(db, info, now, texts.REASON_EXHAUSTED.format(count=failed))
-    ranked = rank_providers(candidates_for(db, info, now, {p for p, _ in history}), info.item_code, info.village_id)
-    chosen, busy = _lock_first_with_capacity(db, ranked, now)
-    if chosen is not None:
-        return _make_offer(db, info, chosen, now, calendar, thresholds, cipher)
-    if busy:
-        return DispatchResult(DispatchOutcome.BUSY, info.id)
-    return escalate(db, info, now, texts.REASON_NO_PROVIDER if not failed else texts.REASON_EXHAUSTED.format(count=failed))
-
-
-def _lock_first_with_capacity(db: Session, ranked: list[ProviderCandidate], now: dt.datetime) -> tuple[int | None, bool]:
-    """The first ranked provider we can lock and that still has capacity; and whether any was busy.
-
-    The count is taken again after the lock: a provider another transaction just filled is
-    seen as full (READ COMMITTED gives each statement a fresh snapshot).
-    """
-    busy = False
-    since = day_start(local_today(now))
+        return texts.REASON_EXHAUSTED.format(count=failed)
+    offered = {provider_id for provider_id, _ in history}
+    ranked = rank_providers(load.adjusted(candidates), info.item_code, info.village_id, offered | load.unusable)
     for candidate in ranked:
-        if db.execute(select(Provider.id).where(Provider.id == candidate.id).with_for_update(skip_locked=True)).first() is None:
-            busy = True
-            continue
-        assigned = db.scalar(select(func.count()).where(Offer.provider_id == candidate.id, Offer.status.in_(LIVE), Offer.offered_at >= since))
-        if assigned < candidate.daily_capacity:
-            return candidate.id, busy
-    return None, busy
+        if load.take(db, candidate.id):
+            return candidate.id
+    if any(c.id in load.unusable and c.id not in offered and c.id not in load.left for c in candidates):
+        return DispatchResult(DispatchOutcome.BUSY, info.id)
+    return texts.REASON_EXHAUSTED.format(count=failed) if failed else texts.REASON_NO_PROVIDER
 
 
-def _make_offer(db, info, provider_id: int, now, calendar, thresholds, cipher) -> DispatchResult:
+def _histories(db: Session, request_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    found: dict[int, list[tuple[int, str]]] = {}
+    for request_id, provider_id, status in db.execute(select(Offer.request_id, Offer.provider_id, Offer.status).where(Offer.request_id.in_(request_ids))):
+        found.setdefault(request_id, []).append((provider_id, status))
+    return found
+
+
+def _write_offers(db: Session, chosen, now, calendar, thresholds, cipher) -> list[DispatchResult]:
+    """Insert the offers, mark the requests offered and the providers assigned, audit, notices."""
+    if not chosen:
+        return []
     deadline = as_utc(offer_deadline(local(now), calendar, thresholds))
-    offer_id = db.execute(
-        insert(Offer).values(request_id=info.id, provider_id=provider_id, status=OfferStatus.OPEN.value, offered_at=now, deadline=deadline).returning(Offer.id)
-    ).scalar_one()
-    db.execute(update(ServiceRequest).where(ServiceRequest.id == info.id).values(status=RequestStatus.OFFERED.value))
-    db.execute(update(Provider).where(Provider.id == provider_id).values(last_assigned_at=now))
-    record(db, "request", info.id, "offered", SYSTEM, Channel.WORKER, at=now, provider_id=provider_id, offer_id=offer_id, deadline=deadline.isoformat())
     warning = spans_unknown_year(calendar, now, deadline)
     if warning:
-        log.warning("offer %s deadline counted without calendar data (weekdays only)", offer_id)
-    name, openids = _provider_contacts(db, provider_id)
-    text = texts.OFFER.format(number=info.number, item=info.item_name, place=mask_address(_address(info, cipher)), who=mask_name(info.member_name), deadline=texts.when(deadline))
-    return DispatchResult(DispatchOutcome.OFFERED, info.id, offer_id, provider_id, deadline, to_all(openids, text, "dispatch"), warning)
+        log.warning("offer deadline %s counted without calendar data (weekdays only)", deadline.isoformat())
+    rows = [dict(request_id=info.id, provider_id=pid, status=OfferStatus.OPEN.value, offered_at=now, deadline=deadline) for info, pid in chosen]
+    offer_ids = dict(db.execute(insert(Offer.__table__).returning(Offer.__table__.c.request_id, Offer.__table__.c.id, sort_by_parameter_order=True), rows).all())
+    db.execute(update(ServiceRequest.__table__).where(ServiceRequest.id.in_([i.id for i, _ in chosen])).values(status=RequestStatus.OFFERED.value))
+    db.execute(update(Provider.__table__).where(Provider.id.in_({p for _, p in chosen})).values(last_assigned_at=now))
+    contacts = _providers_contacts(db, {p for _, p in chosen})
+    results = []
+    for info, pid in chosen:
+        offer_id = offer_ids[info.id]
+        record(db, "request", info.id, "offered", SYSTEM, Channel.WORKER, at=now, provider_id=pid, offer_id=offer_id, deadline=deadline.isoformat())
+        text = texts.OFFER.format(number=info.number, item=info.item_name, place=mask_address(_address(info, cipher)), who=mask_name(info.member_name), deadline=texts.when(deadline))
+        results.append(DispatchResult(DispatchOutcome.OFFERED, info.id, offer_id, pid, deadline, to_all(contacts.get(pid, ("", []))[1], text, "dispatch"), warning))
+    return results
 
 
 def escalate(db: Session, info, now: dt.datetime, reason: str) -> DispatchResult:
@@ -444,14 +497,20 @@ def _expired_notices(db, request_id: int, provider_id: int) -> tuple[Notice, ...
 
 def _provider_contacts(db: Session, provider_id: int) -> tuple[str, list[str]]:
     """The provider's name and the openids that take its orders."""
+    return _providers_contacts(db, {provider_id}).get(provider_id, ("", []))
+
+
+def _providers_contacts(db: Session, provider_ids) -> dict[int, tuple[str, list[str]]]:
     rows = db.execute(
-        select(Provider.name, Provider.openid, Staff.openid)
+        select(Provider.id, Provider.name, Provider.openid, Staff.openid)
         .outerjoin(Staff, and_(Staff.provider_id == Provider.id, Staff.role == Role.PROVIDER.value, Staff.active.is_(True)))
-        .where(Provider.id == provider_id)
+        .where(Provider.id.in_(list(provider_ids)))
     ).all()
-    if not rows:
-        return "", []
-    return rows[0][0], [o for _, own, staff in rows for o in (own, staff) if o]
+    found: dict[int, tuple[str, list[str]]] = {}
+    for pid, name, own, staff in rows:
+        openids = found.setdefault(pid, (name, []))[1]
+        openids.extend(o for o in (own, staff) if o and o not in openids)
+    return found
 
 
 def _address(info, cipher: DataCipher) -> str:

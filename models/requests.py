@@ -16,6 +16,7 @@ from models import audit
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
 from models.numbers import next_number
+from models.residents import residents_of_member
 
 
 class RequestStatus(str, Enum):
@@ -222,3 +223,26 @@ def referrals_of(db: Session, openid: str, limit: int = 5) -> list[Referral]:
 def actor_of(openid: str) -> str:
     """How a WeChat user appears in the audit trail (a prefix of the openid, not a name)."""
     return f"wechat:{openid[:12]}"
+
+
+def provider_requests(db: Session, provider_id: int, statuses: tuple[RequestStatus, ...]) -> list[ServiceRequest]:
+    query = select(ServiceRequest).where(ServiceRequest.provider_id == provider_id, ServiceRequest.status.in_([s.value for s in statuses]))
+    return list(db.scalars(query.order_by(ServiceRequest.created_at)))
+
+
+def advance_service(db: Session, request: ServiceRequest, provider_id: int, to: RequestStatus, actor: str, now: dt.datetime) -> bool:
+    """The provider holding a request marks it 已上门 or 已完成. False if it is not theirs
+    or not in a state that allows the step."""
+    allowed = {RequestStatus.ON_SITE: {RequestStatus.ACCEPTED}, RequestStatus.COMPLETED: {RequestStatus.ACCEPTED, RequestStatus.ON_SITE}}
+    if request.provider_id != provider_id or request.state not in allowed[to]:
+        return False
+    request.status = to.value
+    if to is RequestStatus.COMPLETED:
+        request.completed_at = now
+    audit.record(db, "request", request.id, to.value, actor, audit.Channel.WECHAT, now)
+    return True
+
+
+def people_to_tell(db: Session, request: ServiceRequest) -> list[str]:
+    """Who hears about a request: whoever sent it and everyone bound to the member."""
+    return list(dict.fromkeys([request.requested_by, *residents_of_member(db, request.member_id)]))

@@ -25,7 +25,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
 from models.db import utcnow
-from models.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_locked, offer_next, pending_dispatch_ids
+from models.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_batch, offer_next, pending_dispatch_ids
 from workers.context import Context, current
 from workers.notify import record_notices, send
 from workers.rules import rules
@@ -82,7 +82,7 @@ def _dispatch_chunk(ctx: Context, chunk: int) -> tuple[int, int]:
     with ctx.Session.begin() as db:
         calendar, thresholds = rules(db)
         now = ctx.clock()
-        results = [offer_locked(db, info, now, calendar, thresholds, ctx.cipher) for info in claim_pending(db, chunk)]
+        results = offer_batch(db, claim_pending(db, chunk), now, calendar, thresholds, ctx.cipher)
         outbound = record_notices(ctx, db, [n for r in results for n in r.notices])
     send(ctx, outbound)
     for result in results:

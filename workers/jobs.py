@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from redis.exceptions import RedisError
-from rq import Retry
+from rq import Queue, Retry
 
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
@@ -24,15 +24,32 @@ def send_outbound(outbound_id: int) -> str:
     return status.value
 
 
+def _send_options(outbound_id: int) -> dict:
+    return dict(job_id=f"send-{outbound_id}", retry=SEND_RETRY, failure_ttl=7 * 86400)
+
+
 def enqueue_send(ctx: Context, outbound_id: int) -> bool:
     """Enqueue delivery after commit. False when Redis is down: the sweeper will."""
     try:
-        ctx.queue("default").enqueue(
-            send_outbound, outbound_id, job_id=f"send-{outbound_id}", retry=SEND_RETRY, failure_ttl=7 * 86400
-        )
+        ctx.queue("default").enqueue(send_outbound, outbound_id, **_send_options(outbound_id))
         return True
     except RedisError:
         log.warning("could not enqueue outbound %s; the sweeper will pick it up", outbound_id)
+        return False
+
+
+def enqueue_sends(ctx: Context, outbound_ids: list[int]) -> bool:
+    """``enqueue_send`` for many messages in one round trip (a batch job's notices)."""
+    if not outbound_ids:
+        return True
+    queue = ctx.queue("default")
+    try:
+        with ctx.redis.pipeline() as pipe:
+            queue.enqueue_many([Queue.prepare_data(send_outbound, (i,), **_send_options(i)) for i in outbound_ids], pipeline=pipe)
+            pipe.execute()
+        return True
+    except RedisError:
+        log.warning("could not enqueue %d outbound messages; the sweeper will pick them up", len(outbound_ids))
         return False
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from models.notices import Notice
 from workers.context import Context
-from workers.jobs import enqueue_send
+from workers.jobs import enqueue_sends
 
 
 def record_notices(ctx: Context, db: Session, notices: Iterable[Notice]) -> list[int]:
@@ -17,7 +17,6 @@ def record_notices(ctx: Context, db: Session, notices: Iterable[Notice]) -> list
 
 
 def send(ctx: Context, outbound_ids: Iterable[int]) -> None:
-    """Enqueue delivery (after commit). Whatever Redis refuses, the outbound sweeper sends later."""
-    for outbound_id in outbound_ids:
-        if not enqueue_send(ctx, outbound_id):
-            break  # Redis is down: do not wait on a timeout per message
+    """Enqueue delivery (after commit), in one round trip. Whatever Redis refuses, the outbound
+    sweeper sends later."""
+    enqueue_sends(ctx, list(outbound_ids))
