@@ -69,7 +69,7 @@ def generate(path: Path, members: int, excel_like: bool = True, seed: int = 2026
     """
     from openpyxl import Workbook
 
-    from models.policy.groups import DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, SchoolingStage, SelfCare, TargetGroup, YouthProblem
+    from models.policy.groups import DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, TargetGroup, YouthProblem
     from models.policy.identity import make_id_number
     from models.roster import COLUMNS, HEADERS
 

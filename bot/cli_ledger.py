@@ -9,6 +9,7 @@ Thin wrappers: the work is in ``models.roster`` and ``models.ledger``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -47,7 +48,7 @@ class _Bars:
             self.close()
             self.stage, self.done = stage, 0
             if total:
-                self.bar = click.progressbar(length=total, label=f"{stage:<4}", file=click.get_text_stream("stderr"), show_pos=True)
+                self.bar = click.progressbar(length=total, label=f"{stage:<4}", file=sys.stderr, show_pos=True)
                 self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(max(0, min(done, self.bar.length) - self.done))

@@ -21,6 +21,7 @@ DEV_DEFAULTS: dict[str, str] = {
     "WECHAT_APP_SECRET": "devsecret",
     "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "DATA_KEY": "ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24=",
+    "SECRET_KEY": "dev-session-key-do-not-use-in-production",
 }
 
 #: What production must be given explicitly.
@@ -32,6 +33,7 @@ REQUIRED_IN_PRODUCTION = (
     "WECHAT_APP_SECRET",
     "WECHAT_ENCODING_AES_KEY",
     "DATA_KEY",
+    "SECRET_KEY",
 )
 
 ENVIRONMENTS = ("dev", "test", "production")
@@ -65,6 +67,8 @@ class Settings:
     transport: str = "record"
     #: where the simulator and links point
     public_url: str = "http://127.0.0.1:5000"
+    #: signs the back office's session cookies (``SECRET_KEY``)
+    secret_key: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -100,6 +104,7 @@ class Settings:
             notice_template_id=environ.get("WECHAT_NOTICE_TEMPLATE_ID", ""),
             transport=environ.get("JZT_TRANSPORT", default_transport),
             public_url=environ.get("JZT_PUBLIC_URL", "http://127.0.0.1:5000"),
+            secret_key=values["SECRET_KEY"],
         )
         if overrides:
             settings = settings.replace(**overrides)
@@ -117,12 +122,14 @@ class Settings:
             problems.append("JZT_TRANSPORT must be 'record' or 'wechat'")
         if self.env == "production" and self.transport != "wechat":
             problems.append("production sends through WeChat (JZT_TRANSPORT=wechat)")
+        if self.env == "production" and len(self.secret_key) < 32:
+            problems.append("SECRET_KEY must be at least 32 characters in production")
         if problems:
             raise ConfigError("; ".join(problems))
 
     def describe(self) -> str:
         """A printable summary with secrets hidden, for the start-up banner."""
-        secret = {"wechat_app_secret", "wechat_encoding_aes_key", "data_key", "wechat_token"}
+        secret = {"wechat_app_secret", "wechat_encoding_aes_key", "data_key", "wechat_token", "secret_key"}
         lines = []
         for f in fields(self):
             value = getattr(self, f.name)

@@ -10,6 +10,8 @@ from handlers.emergency import on_emergency
 from handlers.handover import hand_over
 from handlers.provider import on_provider
 from handlers.staff import on_invite_code
+from handlers.volunteer import on_volunteer
+from handlers.secretary import on_todo
 from handlers.turn import Answer, Turn
 
 #: events WeChat does not let us answer with a message (or that need none)
@@ -64,6 +66,8 @@ ROUTES = [
     dialogue.on_running_flow,
     on_invite_code,
     on_provider,
+    on_volunteer,
+    on_todo,
     dialogue.on_pending_intent,
     on_empty_voice_outside_flow,
     on_unusable,

@@ -43,7 +43,7 @@ from models.catalogue import ServiceItem
 from models.crypto import DataCipher
 from models.households import Member, mask_address, mask_name
 from models.notices import Notice, to_all
-from models.policy.matching import ProviderCandidate, offer_deadline, offers_exhausted, rank_providers
+from models.policy.matching import ProviderCandidate, choose_provider, offer_deadline, offers_exhausted, rank_providers
 from models.policy.thresholds import Thresholds
 from models.policy.workdays import WorkCalendar
 from models.providers import Provider, provider_items, provider_villages
@@ -244,6 +244,7 @@ def offer_batch(db: Session, infos, now: dt.datetime, calendar: WorkCalendar, th
         return []
     histories = _histories(db, [info.id for info in infos])
     pool, load = _candidates(db, infos, now), _Load(since=day_start(local_today(now)))
+    load.lock(db, _first_choices(infos, pool, histories))
     results, chosen = [], []
     for info in infos:
         decision = _decide(db, info, histories.get(info.id, []), pool.get(info.id, []), load, thresholds)
@@ -269,18 +270,25 @@ class _Load:
     def adjusted(self, candidates: list[ProviderCandidate]) -> list[ProviderCandidate]:
         return [replace(c, assigned_today=c.assigned_today + self.added[c.id], open_orders=c.open_orders + self.added[c.id]) if self.added[c.id] else c for c in candidates]
 
+    def lock(self, db: Session, provider_ids) -> None:
+        """Lock these providers (those not locked yet; never waiting: another transaction's are
+        skipped) and count their offers today. The count comes after the lock: READ COMMITTED
+        gives each statement a fresh snapshot, so an offer another worker just committed is seen."""
+        wanted = [p for p in provider_ids if p not in self.left and p not in self.unusable]
+        if not wanted:
+            return
+        capacity = dict(db.execute(select(Provider.id, Provider.daily_capacity).where(Provider.id.in_(wanted)).with_for_update(skip_locked=True)).all())
+        self.unusable.update(p for p in wanted if p not in capacity)
+        if capacity:
+            today = dict(db.execute(
+                select(Offer.provider_id, func.count()).where(Offer.provider_id.in_(list(capacity)), Offer.offered_at >= self.since, Offer.status.in_(LIVE)).group_by(Offer.provider_id)
+            ).all())
+            self.left.update({p: cap - today.get(p, 0) for p, cap in capacity.items()})
+
     def take(self, db: Session, provider_id: int) -> bool:
-        """Lock the provider (once per transaction, never waiting) and count a new offer to it,
-        if it has capacity. The count is taken after the lock: READ COMMITTED gives each
-        statement a fresh snapshot, so an offer another worker just committed is seen."""
-        if provider_id not in self.left:
-            locked = db.execute(select(Provider.daily_capacity).where(Provider.id == provider_id).with_for_update(skip_locked=True)).scalar()
-            if locked is None:
-                self.unusable.add(provider_id)
-                return False
-            today = db.scalar(select(func.count()).where(Offer.provider_id == provider_id, Offer.offered_at >= self.since, Offer.status.in_(LIVE)))
-            self.left[provider_id] = locked - today
-        if self.left[provider_id] <= 0:
+        """Count a new offer to the provider if it has capacity left today (locking it first)."""
+        self.lock(db, [provider_id])
+        if provider_id in self.unusable or self.left[provider_id] <= 0:
             self.unusable.add(provider_id)
             return False
         self.left[provider_id] -= 1
@@ -305,6 +313,18 @@ def _decide(db: Session, info, history, candidates: list[ProviderCandidate], loa
     if any(c.id in load.unusable and c.id not in offered and c.id not in load.left for c in candidates):
         return DispatchResult(DispatchOutcome.BUSY, info.id)
     return texts.REASON_EXHAUSTED.format(count=failed) if failed else texts.REASON_NO_PROVIDER
+
+
+def _first_choices(infos, pool, histories) -> set[int]:
+    """Each request's best provider before this batch: most of them take it, so they are
+    locked (and counted) in one go rather than one by one."""
+    choices = set()
+    for info in infos:
+        offered = {p for p, _ in histories.get(info.id, [])}
+        best = choose_provider(pool.get(info.id, []), info.item_code, info.village_id, offered)
+        if best is not None:
+            choices.add(best.id)
+    return choices
 
 
 def _histories(db: Session, request_ids: list[int]) -> dict[int, list[tuple[int, str]]]:

@@ -140,3 +140,19 @@ def report(
     audit.record(db, "lead", lead.id, "merged" if merged else "reported", "reporter" if anonymous else f"wechat:{openid[:12]}", audit.Channel.WECHAT, now)
     return lead, merged
 
+
+
+def open_leads(db: Session, village_id: int) -> list[Lead]:
+    query = select(Lead).where(Lead.village_id == village_id, Lead.status.in_([LeadStatus.OPEN.value, LeadStatus.VERIFIED.value]))
+    return list(db.scalars(query.order_by(Lead.deadline)))
+
+
+def close_lead(db: Session, lead: Lead, status: LeadStatus, reason: str | None, actor: str, now: dt.datetime) -> None:
+    lead.status, lead.close_reason, lead.updated_at = status.value, reason, now
+    audit.record(db, "lead", lead.id, status.value, actor, audit.Channel.WECHAT, now, reason=reason)
+
+
+def reporters_to_tell(db: Session, cipher, lead: Lead) -> list[str]:
+    """Reporters who left their name get the outcome; anonymous ones are not contacted."""
+    rows = db.scalars(select(LeadReporter).where(LeadReporter.lead_id == lead.id, LeadReporter.anonymous.is_(False)))
+    return list(dict.fromkeys(cipher.decrypt(r.openid_enc) for r in rows))

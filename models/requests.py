@@ -246,3 +246,16 @@ def advance_service(db: Session, request: ServiceRequest, provider_id: int, to: 
 def people_to_tell(db: Session, request: ServiceRequest) -> list[str]:
     """Who hears about a request: whoever sent it and everyone bound to the member."""
     return list(dict.fromkeys([request.requested_by, *residents_of_member(db, request.member_id)]))
+
+
+ATTENTION = (RequestStatus.RECEIVED, RequestStatus.OFFERED, RequestStatus.ESCALATED, RequestStatus.REOPENED)
+
+
+def village_requests(db: Session, village_id: int, statuses: tuple[RequestStatus, ...] = ATTENTION) -> list[ServiceRequest]:
+    query = select(ServiceRequest).where(ServiceRequest.village_id == village_id, ServiceRequest.status.in_([s.value for s in statuses]))
+    return list(db.scalars(query.order_by(ServiceRequest.created_at)))
+
+
+def village_referrals(db: Session, village_id: int) -> list[Referral]:
+    query = select(Referral).where(Referral.village_id == village_id, Referral.status == "pending")
+    return list(db.scalars(query.order_by(Referral.deadline)))

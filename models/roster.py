@@ -89,7 +89,7 @@ from models.policy.groups import (
     TargetGroup,
     YouthProblem,
 )
-from models.policy.identity import make_id_number, parse_id_number
+from models.policy.identity import IdNumberError, make_id_number, parse_id_number
 from models.policy.thresholds import Thresholds
 
 Progress = Callable[[str, int, "int | None"], None]
@@ -604,16 +604,60 @@ _MEMBER_KEYS = tuple(c.key for c in COLUMNS if c.level is Level.MEMBER and c.key
 class _Draft:
     """A household while its rows are read."""
 
-    __slots__ = ("roster_no", "rows", "values", "value_rows", "area_rows", "members", "bad")
+    __slots__ = ("roster_no", "rows", "values", "raw", "value_rows", "area_rows", "members", "bad")
 
     def __init__(self, roster_no: str):
         self.roster_no = roster_no
         self.rows: list[int] = []
         self.values: dict[str, Any] = {}
+        self.raw: dict[str, Any] = {}
         self.value_rows: dict[str, int] = {}
         self.area_rows: list[int] = []
         self.members: list[MemberRow] = []
         self.bad = False
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each column is in this file, and how to read it."""
+
+    household: list[tuple[str, int, str, Callable[[object], Any]]]
+    member: list[tuple[str, int, str, Callable[[object], Any]]]
+    member_defaults: dict[str, Any]
+    roster_at: int
+    id_at: int
+    width: int
+
+    @classmethod
+    def of(cls, index: dict[str, int]) -> "_Layout":
+        def columns(keys: tuple[str, ...]) -> list[tuple[str, int, str, Callable[[object], Any]]]:
+            return [(k, index[k], BY_KEY[k].header, PARSERS[k]) for k in keys if k in index]
+
+        return cls(
+            household=columns(_HOUSEHOLD_KEYS),
+            member=columns(_MEMBER_KEYS),
+            member_defaults={k: DEFAULTS.get(k) for k in _MEMBER_KEYS if k not in index},
+            roster_at=index["roster_no"],
+            id_at=index["id_number"],
+            width=max(index.values()) + 1,
+        )
+
+
+def _read_header(header: Sequence[object]) -> tuple[dict[str, int], list[RowError]]:
+    """Column key -> position; missing required and doubled columns are row-1 errors."""
+    errors: list[RowError] = []
+    index: dict[str, int] = {}
+    for position, text in enumerate(header):
+        key = _header_key(text)
+        if key is None:
+            continue
+        if key in index:
+            errors.append(RowError(1, BY_KEY[key].header, f"表头中有两列都是“{BY_KEY[key].header}”"))
+        index.setdefault(key, position)
+    for column in COLUMNS:
+        if column.required and column.key not in index:
+            errors.append(RowError(1, column.header, "缺少这一列（表头名称须与模板一致）"))
+    return index, errors
 
 
 def validate(
@@ -629,139 +673,34 @@ def validate(
     Pure: reads nothing but its arguments. Every problem becomes a ``RowError``; a household
     is valid only if all its rows are.
     """
-    errors: list[RowError] = []
-    index: dict[str, int] = {}
-    for position, text in enumerate(header):
-        key = _header_key(text)
-        if key is None:
-            continue
-        if key in index:
-            errors.append(RowError(1, BY_KEY[key].header, f"表头中有两列都是“{BY_KEY[key].header}”"))
-        index.setdefault(key, position)
-    for column in COLUMNS:
-        if column.required and column.key not in index:
-            errors.append(RowError(1, column.header, "缺少这一列（表头名称须与模板一致）"))
+    index, errors = _read_header(header)
     if errors:
-        return Validation([], sorted(errors), 0, 0, [])
-
-    household_cols = [(k, index[k], BY_KEY[k].header, PARSERS[k]) for k in _HOUSEHOLD_KEYS if k in index]
-    member_cols = [(k, index[k], BY_KEY[k].header, PARSERS[k]) for k in _MEMBER_KEYS if k in index]
-    member_defaults = {k: DEFAULTS.get(k) for k in _MEMBER_KEYS if k not in index}
-    roster_at, id_at = index["roster_no"], index["id_number"]
-    id_header, roster_header = BY_KEY["id_number"].header, BY_KEY["roster_no"].header
-    width = max(index.values()) + 1
-
+        return Validation([], sorted(errors, key=_error_order), 0, 0, [])
+    layout = _Layout.of(index)
     drafts: dict[str, _Draft] = {}
     seen_ids: dict[str, int] = {}
     loose_rows: list[int] = []  # bad rows that belong to no household
     count = 0
     for row_no, cells in rows:
-        if len(cells) < width:
-            cells = tuple(cells) + (None,) * (width - len(cells))
+        if len(cells) < layout.width:
+            cells = tuple(cells) + (None,) * (layout.width - len(cells))
         if all(_blank(v) for v in cells):
             continue
         count += 1
         if progress is not None and count % 2000 == 0:
             progress("读取", count, total)
         row_errors: list[RowError] = []
-
-        raw_no = cells[roster_at]
-        roster_no = None if _blank(raw_no) else _roster_no(raw_no)
-        if roster_no is None:
-            row_errors.append(RowError(row_no, roster_header, "户编号为空"))
-        elif isinstance(roster_no, _Invalid):
-            row_errors.append(RowError(row_no, roster_header, roster_no.reason))
-            roster_no = None
-        draft = None
-        if roster_no is not None:
-            draft = drafts.get(roster_no)
-            if draft is None:
-                draft = drafts[roster_no] = _Draft(roster_no)
-            draft.rows.append(row_no)
-
-        # member fields
-        values: dict[str, Any] = dict(member_defaults)
-        for key, at, column_header, parse in member_cols:
-            raw = cells[at]
-            if _blank(raw):
-                if BY_KEY[key].required:
-                    row_errors.append(RowError(row_no, column_header, "必填，不能为空"))
-                values[key] = DEFAULTS.get(key)
-                continue
-            value = parse(raw)
-            if isinstance(value, _Invalid):
-                row_errors.append(RowError(row_no, column_header, value.reason))
-                values[key] = DEFAULTS.get(key)
-            else:
-                values[key] = value
-        if values["disability_kind"] is not None and values["disability_grade"] is None and "disability_grade" not in _keys_with_errors(row_errors):
-            row_errors.append(RowError(row_no, BY_KEY["disability_grade"].header, "填了残疾类别，也要填残疾等级"))
-        if values["disability_kind"] is None and values["disability_grade"] is not None:
-            row_errors.append(RowError(row_no, BY_KEY["disability_kind"].header, "填了残疾等级，也要填残疾类别"))
-
-        raw_id = cells[id_at]
-        id_number = birth = None
-        if _blank(raw_id):
-            row_errors.append(RowError(row_no, id_header, "必填，不能为空"))
-        elif isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
-            row_errors.append(RowError(row_no, id_header, "身份证号被存成了数字，末几位可能已丢失：请把这一列设为文本格式后重新填写"))
-        else:
-            parsed = parse_id_number(str(raw_id), today)
-            if isinstance(parsed, Enum):
-                row_errors.append(RowError(row_no, id_header, parsed.label))
-            else:
-                id_number, birth = parsed.number, parsed.birth_date
-                first = seen_ids.get(id_number)
-                if first is not None:
-                    row_errors.append(RowError(row_no, id_header, f"与第{first}行的身份证号重复"))
-                else:
-                    seen_ids[id_number] = row_no
-
-        # household fields: the first row that fills one sets it, later rows must agree
-        for key, at, column_header, parse in household_cols:
-            raw = cells[at]
-            if _blank(raw):
-                continue
-            value = parse(raw)
-            if isinstance(value, _Invalid):
-                row_errors.append(RowError(row_no, column_header, value.reason))
-                continue
-            if draft is None:
-                continue
-            if key in ("town", "village"):
-                draft.area_rows.append(row_no)
-            if key in draft.values:
-                if draft.values[key] != value:
-                    first = draft.value_rows[key]
-                    row_errors.append(RowError(row_no, column_header, f"与第{first}行填写的不一致（同一户的户级信息应相同）"))
-            else:
-                draft.values[key] = value
-                draft.value_rows[key] = row_no
-
+        draft = _draft_for(drafts, row_no, cells[layout.roster_at], row_errors)
+        member = _read_member(layout, row_no, cells, today, seen_ids, row_errors)
+        _read_household_values(layout, draft, row_no, cells, row_errors)
         if row_errors:
             errors.extend(row_errors)
             if draft is None:
                 loose_rows.append(row_no)
             else:
                 draft.bad = True
-        if draft is not None and id_number is not None and birth is not None:
-            draft.members.append(
-                MemberRow(
-                    row=row_no,
-                    name=values.get("name") or "",
-                    relation=values.get("relation") or "",
-                    id_number=id_number,
-                    birth_date=birth,
-                    phone=values["phone"],
-                    groups=values["groups"],
-                    illness=values["illness"],
-                    disability_kind=values["disability_kind"],
-                    disability_grade=values["disability_grade"],
-                    self_care=values["self_care"],
-                    schooling=values["schooling"],
-                    labour=values.get("labour") or LabourStatus.NOT_LABOUR_FORCE.value,
-                )
-            )
+        if draft is not None and member is not None:
+            draft.members.append(member)
     if progress is not None:
         progress("读取", count, count)
 
@@ -779,16 +718,115 @@ def validate(
     return Validation(households, errors, count, len(drafts), sorted(set(invalid_rows)), sorted(unknown_areas))
 
 
+def _draft_for(drafts: dict[str, _Draft], row_no: int, raw: object, errors: list[RowError]) -> _Draft | None:
+    """The household this row belongs to, by its 户编号; None when the number is missing or bad."""
+    header = BY_KEY["roster_no"].header
+    if _blank(raw):
+        errors.append(RowError(row_no, header, "户编号为空"))
+        return None
+    roster_no = _roster_no(raw)
+    if isinstance(roster_no, _Invalid):
+        errors.append(RowError(row_no, header, roster_no.reason))
+        return None
+    draft = drafts.get(roster_no)
+    if draft is None:
+        draft = drafts[roster_no] = _Draft(roster_no)
+    draft.rows.append(row_no)
+    return draft
+
+
+def _read_member(
+    layout: _Layout, row_no: int, cells: Sequence[object], today: dt.date, seen_ids: dict[str, int], errors: list[RowError]
+) -> MemberRow | None:
+    """The member on this row; None when the row has an error that leaves no member to keep."""
+    first_error = len(errors)
+    values: dict[str, Any] = dict(layout.member_defaults)
+    for key, at, header, parse in layout.member:
+        raw = cells[at]
+        value = DEFAULTS.get(key)
+        if _blank(raw):
+            if BY_KEY[key].required:
+                errors.append(RowError(row_no, header, "必填，不能为空"))
+        else:
+            parsed = parse(raw)
+            if isinstance(parsed, _Invalid):
+                errors.append(RowError(row_no, header, parsed.reason))
+            else:
+                value = parsed
+        values[key] = value
+    grade_header, kind_header = BY_KEY["disability_grade"].header, BY_KEY["disability_kind"].header
+    if values["disability_kind"] is not None and values["disability_grade"] is None and not any(e.column == grade_header for e in errors[first_error:]):
+        errors.append(RowError(row_no, grade_header, "填了残疾类别，也要填残疾等级"))
+    if values["disability_kind"] is None and values["disability_grade"] is not None:
+        errors.append(RowError(row_no, kind_header, "填了残疾等级，也要填残疾类别"))
+
+    id_header = BY_KEY["id_number"].header
+    raw_id = cells[layout.id_at]
+    if _blank(raw_id):
+        errors.append(RowError(row_no, id_header, "必填，不能为空"))
+        return None
+    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+        errors.append(RowError(row_no, id_header, "身份证号被存成了数字，末几位可能已丢失：请把这一列设为文本格式后重新填写"))
+        return None
+    parsed_id = parse_id_number(str(raw_id), today)
+    if isinstance(parsed_id, IdNumberError):
+        errors.append(RowError(row_no, id_header, parsed_id.label))
+        return None
+    first = seen_ids.setdefault(parsed_id.number, row_no)
+    if first != row_no:
+        errors.append(RowError(row_no, id_header, f"与第{first}行的身份证号重复"))
+        return None
+    if len(errors) > first_error:
+        return None
+    return MemberRow(
+        row=row_no,
+        name=values["name"],
+        relation=values["relation"],
+        id_number=parsed_id.number,
+        birth_date=parsed_id.birth_date,
+        phone=values["phone"],
+        groups=values["groups"],
+        illness=values["illness"],
+        disability_kind=values["disability_kind"],
+        disability_grade=values["disability_grade"],
+        self_care=values["self_care"],
+        schooling=values["schooling"],
+        labour=values["labour"],
+    )
+
+
+def _read_household_values(layout: _Layout, draft: _Draft | None, row_no: int, cells: Sequence[object], errors: list[RowError]) -> None:
+    """Household values on this row: the first row that fills one sets it, later rows must agree."""
+    for key, at, header, parse in layout.household:
+        raw = cells[at]
+        if raw is None:
+            continue
+        if draft is not None and key in draft.raw and raw == draft.raw[key]:
+            # the very cell value an earlier row of the household gave: nothing to parse again
+            if key in ("town", "village"):
+                draft.area_rows.append(row_no)
+            continue
+        if _blank(raw):
+            continue
+        value = parse(raw)
+        if isinstance(value, _Invalid):
+            errors.append(RowError(row_no, header, value.reason))
+            continue
+        if draft is None:
+            continue
+        if key in ("town", "village"):
+            draft.area_rows.append(row_no)
+        if key not in draft.values:
+            draft.values[key], draft.raw[key], draft.value_rows[key] = value, raw, row_no
+        elif draft.values[key] != value:
+            errors.append(RowError(row_no, header, f"与第{draft.value_rows[key]}行填写的不一致（同一户的户级信息应相同）"))
+
+
 _COLUMN_ORDER = {c.header: i for i, c in enumerate(COLUMNS)}
 
 
 def _error_order(error: RowError) -> tuple[int, int, str]:
     return (error.row, _COLUMN_ORDER.get(error.column, -1), error.reason)
-
-
-def _keys_with_errors(errors: list[RowError]) -> set[str]:
-    headers = {e.column for e in errors}
-    return {c.key for c in COLUMNS if c.header in headers}
 
 
 def _check_household(draft: _Draft, known_villages: Container[tuple[str, str]] | None, unknown_areas: set[tuple[str, str]]) -> list[RowError]:
@@ -1205,8 +1243,6 @@ def latest_results(db: Session, household_ids: Sequence[int]) -> dict[int, dict]
     rank = func.row_number().over(partition_by=_A_TABLE.c.household_id, order_by=(_A_TABLE.c.assessed_at.desc(), _A_TABLE.c.id.desc())).label("rank")
     latest: dict[int, dict] = {}
     for chunk in _chunks(list(household_ids)):
-        if not chunk:
-            continue
         ranked = select(_A_TABLE.c.household_id, _A_TABLE.c.result, rank).where(among(db, _A_TABLE.c.household_id, chunk)).subquery()
         for household_id, result in db.execute(select(ranked.c.household_id, ranked.c.result).where(ranked.c.rank == 1)):
             latest[household_id] = result

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models import audit
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
+from models.policy.geo import distance_m
 
 FAR_METRES = 500
 
@@ -72,3 +74,60 @@ class CalendarDay(Base):
     workday: Mapped[bool]
     name: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16), default="chinese_calendar")
+
+
+OPEN = (VisitStatus.DUE.value, VisitStatus.ACCEPTED.value, VisitStatus.CHECKED_IN.value)
+
+
+def volunteer_visits(db: Session, staff_id: int, statuses: tuple[str, ...] = OPEN) -> list[Visit]:
+    """A volunteer's own visits, the most urgent (earliest due) first."""
+    query = select(Visit).where(Visit.staff_id == staff_id, Visit.status.in_(statuses))
+    return list(db.scalars(query.order_by(Visit.kind.desc(), Visit.due_date, Visit.id)))
+
+
+def accept_visit(db: Session, visit: Visit, staff_id: int, now: dt.datetime) -> bool:
+    if visit.staff_id != staff_id or visit.status != VisitStatus.DUE.value:
+        return False
+    visit.status, visit.accepted_at = VisitStatus.ACCEPTED.value, now
+    audit.record(db, "visit", visit.id, "accepted", f"staff:{staff_id}", audit.Channel.WECHAT, now)
+    return True
+
+
+def decline_visit(db: Session, visit: Visit, staff_id: int, now: dt.datetime) -> bool:
+    """Give a visit back: it waits for the secretary to assign someone else."""
+    if visit.staff_id != staff_id or visit.status not in (VisitStatus.DUE.value, VisitStatus.ACCEPTED.value):
+        return False
+    visit.staff_id, visit.status, visit.accepted_at = None, VisitStatus.DUE.value, None
+    audit.record(db, "visit", visit.id, "declined", f"staff:{staff_id}", audit.Channel.WECHAT, now)
+    return True
+
+
+def check_in(db: Session, visit: Visit, staff_id: int, latitude: float | None, longitude: float | None, now: dt.datetime) -> bool:
+    """Arrival, with the distance to the household's recorded place; over 500 m is kept but flagged."""
+    if visit.staff_id != staff_id or visit.status not in (VisitStatus.DUE.value, VisitStatus.ACCEPTED.value):
+        return False
+    household = visit.member.household
+    visit.status, visit.checkin_at = VisitStatus.CHECKED_IN.value, now
+    visit.accepted_at = visit.accepted_at or now
+    visit.checkin_latitude, visit.checkin_longitude = latitude, longitude
+    if None not in (latitude, longitude, household.latitude, household.longitude):
+        visit.distance_m = distance_m(latitude, longitude, household.latitude, household.longitude)
+    visit.far = visit.distance_m is None or visit.distance_m > FAR_METRES
+    audit.record(db, "visit", visit.id, "checked_in", f"staff:{staff_id}", audit.Channel.WECHAT, now, distance_m=visit.distance_m, far=visit.far)
+    return True
+
+
+def complete_visit(db: Session, cipher, visit: Visit, staff_id: int, outcome: str, notes: str | None, photos: list[str], now: dt.datetime) -> bool:
+    """Only a checked-in visit can be completed: without both it does not count as done."""
+    if visit.staff_id != staff_id or visit.status != VisitStatus.CHECKED_IN.value:
+        return False
+    visit.status, visit.completed_at, visit.outcome = VisitStatus.DONE.value, now, outcome
+    visit.notes_enc = cipher.encrypt(notes) if notes else None
+    visit.photos = photos
+    audit.record(db, "visit", visit.id, "completed", f"staff:{staff_id}", audit.Channel.WECHAT, now, outcome=outcome)
+    return True
+
+
+def overdue_visits(db: Session, village_id: int, today: dt.date) -> list[Visit]:
+    query = select(Visit).where(Visit.village_id == village_id, Visit.status != VisitStatus.DONE.value, Visit.due_date < today)
+    return list(db.scalars(query.order_by(Visit.due_date)))

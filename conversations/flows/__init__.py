@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.engine import Engine, FlowRegistry
-from conversations.flows import bind, consent, followup, report, request
+from conversations.flows import bind, consent, followup, report, request, visit
 
 FLOWS = FlowRegistry()
 ENGINE = Engine(FLOWS)
@@ -25,3 +25,5 @@ register(request.FLOW, "求助", "申请", "申请服务", "我要求助", "1", 
 register(report.FLOW, "报告", "举报", "反映情况", "2", "MENU_REPORT")
 register(followup.CANCEL, "取消", "取消申请", "取消我的申请", "撤销申请")
 register(followup.RATE_FLOW, "评价", "我要评价")
+register(visit.CHECKIN, "签到", "探访签到", "我到了")
+register(visit.COMPLETE, "完成", "探访完成", "看完了")

@@ -6,10 +6,12 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot.demo import PROVIDER, RESIDENT, SECRETARY
+from bot.demo import PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
+from models.households import Member
 from models.invites import create_invite
 from models.requests import RequestStatus, ServiceRequest
 from models.staff import Role, Staff
+from models.visits import Visit
 from tests.support import drain
 
 NEWBIE = "o_test_new_volunteer"
@@ -83,3 +85,77 @@ def test_provider_declines_and_the_request_moves_on(chat, ctx, county):
     drain(ctx)
     with ctx.Session() as db:
         assert db.scalar(select(ServiceRequest)).status in (RequestStatus.OFFERED.value, RequestStatus.ESCALATED.value)
+
+
+# -- volunteers ----------------------------------------------------------------------------
+
+
+def due_visit(ctx, member_name="王桂英", kind="routine"):
+    with ctx.Session.begin() as db:
+        member = db.scalar(select(Member).where(Member.name == member_name))
+        volunteer = db.scalar(select(Staff).where(Staff.openid == VOLUNTEER))
+        visit = Visit(member_id=member.id, village_id=member.household.village_id, staff_id=volunteer.id, kind=kind,
+                      due_date=ctx.clock().date() + dt.timedelta(days=2), photos=[], created_at=ctx.clock())
+        db.add(visit)
+        db.flush()
+        return visit.id
+
+
+def test_volunteer_sees_masked_tasks_accepts_checks_in_near_and_completes(chat, ctx, county, wechat):
+    visit_id = due_visit(ctx)
+    chat.run(VOLUNTEER, f"""
+        > 任务
+        < T{visit_id}
+        < 王**
+        <! 3组12号
+        > 接受 T{visit_id}
+        < 已接受
+        < 霍山县衡山镇城北村3组12号
+        > 签到
+        < 发送您现在的位置
+    """)
+    assert "约" in chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4025, 116.3338, "城北村"))
+    chat.run(VOLUNTEER, "> 完成\n< 情况怎么样\n> 1\n< 看望的情况\n🎤 老人精神不错，药还够吃。\n< 拍照\n> 不拍\n< 已记录完成")
+    with ctx.Session() as db:
+        visit = db.get(Visit, visit_id)
+        assert visit.status == "done" and not visit.far and visit.distance_m < 100
+
+
+def test_check_in_far_away_is_kept_but_flagged(chat, ctx, county, wechat):
+    visit_id = due_visit(ctx)
+    chat.run(VOLUNTEER, "> 签到")
+    reply = chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4300, 116.3335, "别处"))
+    assert "超过500米" in reply
+    with ctx.Session() as db:
+        assert db.get(Visit, visit_id).far
+
+
+def test_a_visit_without_check_in_cannot_be_completed(chat, ctx, county):
+    due_visit(ctx)
+    chat.run(VOLUNTEER, "> 完成\n< 还没有签到")
+
+
+def test_problem_found_on_a_visit_becomes_an_urgent_lead_and_a_request(chat, ctx, county, wechat):
+    due_visit(ctx)
+    chat.run(VOLUNTEER, "> 签到")
+    chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4021, 116.3335))
+    chat.run(VOLUNTEER, """
+        > 完成
+        > 2
+        < 什么困难
+        > 没有吃的
+        > 冰箱是空的，两天没吃饭了
+        > 不拍
+        < 已记录完成
+        < 紧急报给村书记
+        < 膳食供应
+    """)
+    assert any("探访发现·紧急" in n for n in chat.inbox(SECRETARY))
+    with ctx.Session() as db:
+        assert db.scalar(select(ServiceRequest)).item_code == "meals"
+
+
+def test_secretary_todo_lists_only_their_village(chat, ctx, county):
+    chat.run(RESIDENT, "> 求助\n> 1\n> 帮办代办\n> 买药\n> 尽快\n> 对\n> 是\n")
+    chat.run(SECRETARY, "> 待办\n< 城北村待办\n< 王桂英\n< 帮办代办")
+    chat.run(RESIDENT, "> 待办\n<! 城北村待办")

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from models import ledger
 from models.areas import find_village
