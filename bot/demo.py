@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from models.areas import get_or_create_town, get_or_create_village
 from models.calendar import seed as seed_calendar
-from models.catalogue import ServiceItem, seed_catalogue
+from models.catalogue import ServiceItem, load_thresholds, seed_catalogue
 from models.crypto import DataCipher
 from models.households import Household, Member, new_member
 from models.providers import Provider
 from models.residents import bind, set_consent
 from models.staff import Role, Staff
+from models.visit_schedule import schedule_due_visits
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ def seed(db: Session, cipher: DataCipher, today: dt.date | None = None) -> str:
         _households(db, cipher, villages, today)
         _providers(db, cipher, villages)
         _staff(db, villages)
-        set_consent(db, RESIDENT, True, dt.datetime.now(dt.timezone.utc))
+        now = dt.datetime.now(dt.timezone.utc)
+        set_consent(db, RESIDENT, True, now)
         bind(db, RESIDENT, _member_named(db, "王桂英"), "本人")
+        db.flush()
+        schedule_due_visits(db, now, load_thresholds(db))  # the volunteer persona has visits to make
     return f"{len(VILLAGES)} villages, {len(PERSONAS)} personas, calendar years {calendar.seeded[0]}–{calendar.seeded[-1]}"
 
 
