@@ -225,7 +225,6 @@ def raise_on_sigterm() -> None:
 # -- CPU accounting ------------------------------------------------------------------
 
 _TICK = os.sysconf("SC_CLK_TCK")
-STORE_COMMANDS = ("postgres", "redis-server")
 
 
 def _machine_busy() -> float:
@@ -237,7 +236,10 @@ def _machine_busy() -> float:
 
 
 def _processes() -> dict[int, tuple[str, int, float]]:
-    """pid -> (command, process group, CPU seconds) for every process we can read."""
+    """pid -> (command, process group, CPU seconds) for every process we can read.
+
+    PostgreSQL backends are named by their command line ("postgres: ... USER DB HOST state").
+    """
     found = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -245,23 +247,28 @@ def _processes() -> dict[int, tuple[str, int, float]]:
         try:
             with open(f"/proc/{entry.name}/stat") as f:
                 raw = f.read()
-        except OSError:
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            if comm == "postgres":
+                with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+                    comm = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
             continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
         found[int(entry.name)] = (comm, int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK)
     return found
 
 
 class CpuMeter:
-    """Where the machine's CPU went during a run: the server, PostgreSQL/Redis, the load, the rest.
+    """Where the machine's CPU went during a run: the server, its stores, the load, the rest.
 
-    The rest ("other") is everything else on the machine (other jobs, kernel softirq
-    work not charged to a process): when it is high, the run was disturbed.
+    "stores" is Redis plus the PostgreSQL backends connected to ``database``. The rest
+    ("other") is everything else on the machine (other jobs, other databases, kernel
+    softirq work not charged to a process): when it is high, the run was disturbed.
     """
 
-    def __init__(self, server_group: int):
+    def __init__(self, server_group: int, database: str | None = None):
         self.server_group = server_group
+        self.database = database
 
     def __enter__(self) -> "CpuMeter":
         self.t0 = time.monotonic()
@@ -280,10 +287,15 @@ class CpuMeter:
             delta = cpu - (before[2] if before and before[0] == comm else 0.0)
             if group == self.server_group:
                 server += delta
-            elif comm in STORE_COMMANDS:
+            elif self._is_store(comm):
                 stores += delta
         client = _own_cpu() - self.self0  # this process and its reaped children (wrk, clients)
         self.seconds = {"server": server, "stores": stores, "client": client, "other": max(0.0, busy - server - stores - client)}
+
+    def _is_store(self, comm: str) -> bool:
+        if comm == "redis-server":
+            return True
+        return bool(self.database) and comm.startswith("postgres: ") and f" {self.database} " in comm
 
     def cores(self, part: str) -> float:
         return self.seconds[part] / self.elapsed if self.elapsed else 0.0

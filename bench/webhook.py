@@ -29,6 +29,8 @@ import os
 import sys
 import time
 
+from sqlalchemy.engine import make_url
+
 from bench import harness, load
 from bench.harness import Gunicorn, ServerFailed
 from bot.config import Settings
@@ -135,7 +137,7 @@ class Bench:
         count = min(400_000, max(5_000, math.ceil(warm.rate * self.seconds * 2) + 3_000))
         batch = load.generate(self.wechat, count, self.users, prefix + "m")
         log(f"{server.name}: {count} deliveries generated; {self.seconds} s at {self.concurrency} connections ({self.client})")
-        with harness.CpuMeter(server.proc.pid) as cpu:
+        with harness.CpuMeter(server.proc.pid, make_url(self.database_url).database) as cpu:
             result = self.drive(server, batch, self.seconds)
         if not server.alive():
             raise ServerFailed(f"{server.name} died during the run\n{server.log_tail()}")
@@ -152,7 +154,7 @@ class Bench:
             log(f"{server.name}: WARNING {result.reused} deliveries were sent twice (generator ran out); the rate is flattered")
         if result.errors:
             log(f"{server.name}: {result.non200} non-200, {result.socket_errors} socket errors, {result.unsealed} unencrypted 200s")
-        log(f"{server.name}: CPU in cores: server {cpu.cores('server'):.2f}, PostgreSQL+Redis {cpu.cores('stores'):.2f}, "
+        log(f"{server.name}: CPU in cores: server {cpu.cores('server'):.2f}, Redis + PostgreSQL backends {cpu.cores('stores'):.2f}, "
             f"load generator {cpu.cores('client'):.2f}, other {cpu.cores('other'):.2f}")
         if cpu.cores("other") > 0.25:
             log(f"{server.name}: WARNING other work used {cpu.cores('other'):.2f} cores during the run; figures are disturbed")

@@ -7,7 +7,7 @@ import sys
 
 from flask import Flask
 
-from bot import cli, logs, simulator, webhook
+from bot import admin, cli, logs, simulator, webhook
 from bot.config import Settings
 from bot.delivery import DeliveryGuard
 from bot.wechat import WeChatProtocol
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.extensions["jzt.guard"] = DeliveryGuard(ctx.redis)
 
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(admin.bp)
     if settings.is_dev:
         app.register_blueprint(simulator.bp)
     cli.init_app(app)

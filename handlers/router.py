@@ -12,6 +12,7 @@ from handlers.provider import on_provider
 from handlers.staff import on_invite_code
 from handlers.volunteer import on_volunteer
 from handlers.secretary import on_todo
+from handlers.town import on_town
 from handlers.turn import Answer, Turn
 
 #: events WeChat does not let us answer with a message (or that need none)
@@ -66,6 +67,7 @@ ROUTES = [
     dialogue.on_running_flow,
     on_invite_code,
     on_provider,
+    on_town,
     on_volunteer,
     on_todo,
     dialogue.on_pending_intent,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models import notices as texts
 from models.alerts import Alert, claim
+from models.applications import OPEN_STATUSES, TOWN_HALF_TIME_B, TOWN_OVERDUE, Application, ApplicationStatus
 from models.areas import Village
 from models.audit import Channel, record
 from models.calendar import as_utc, local, spans_unknown_year, unknown_years_ahead
@@ -153,3 +154,44 @@ def calendar_reminder(db: Session, now: dt.datetime, calendar: WorkCalendar) -> 
         return ()
     text = texts.CALENDAR_MISSING.format(years="、".join(map(str, years)))
     return to_all((s.openid for s in county_staff(db)), text, "calendar")
+
+
+# -- applications: 初审 by the village, then the town's review -----------------------------------------
+
+
+def application_alerts(db: Session, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds) -> tuple[Notice, ...]:
+    """Applications on the same stages as referrals and leads, each step claimed apart
+    ("village_review:warn", "town_review:warn" ...). 初审: half time → the village secretary,
+    the deadline → the town, then the county. The town's review: half time → the post holding it
+    (and the B post, that it may take over the A post's item), the deadline → both posts, then
+    the county."""
+    notices: tuple[Notice, ...] = ()
+    for app in _open_applications(db):
+        stage = stage_times(local(app.stage_started_at), local(app.deadline), calendar, thresholds).reached(local(now))
+        key = f"{app.status}:{stage.value}" if stage else ""
+        if stage is None or not claim(db, "application", app.id, key, now):
+            continue
+        record(db, "application", app.id, f"deadline_{key}", SYSTEM, Channel.WORKER, at=now)
+        notices += _application_notices(db, app, stage, calendar)
+    return notices
+
+
+def _open_applications(db: Session) -> list[Application]:
+    finished = exists().where(Alert.subject == "application", Alert.subject_id == Application.id, Alert.stage == Application.status + ":county")
+    return list(db.scalars(select(Application).where(Application.status.in_(OPEN_STATUSES), ~finished).order_by(Application.id)))
+
+
+def _application_notices(db: Session, app: Application, stage: Stage, calendar: WorkCalendar) -> tuple[Notice, ...]:
+    first = app.status == ApplicationStatus.VILLAGE_REVIEW.value
+    matter = Tracked("application", app.id, app.number, app.village_id, app.stage_started_at, app.deadline, "救助申请", "完成初审" if first else "完成审核")
+    if first or stage is Stage.COUNTY:
+        return _stage_notices(db, matter, stage, calendar)
+    village = db.get(Village, app.village_id)
+    values = {"what": matter.what, "number": app.number, "village": village.name, "deadline": texts.when(app.deadline), "action": matter.action}
+    holder = town_staff(db, app.town_id, {Role(app.assigned_post)})
+    if stage is Stage.WARN:
+        others = town_staff(db, app.town_id, {Role.TOWN_B}) if app.assigned_post == Role.TOWN_A.value else []
+        notices = to_all((s.openid for s in holder), texts.DEADLINE_WARN.format(**values), "deadline") + to_all((s.openid for s in others), TOWN_HALF_TIME_B.format(**values), "deadline")
+    else:
+        notices = to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A, Role.TOWN_B})), TOWN_OVERDUE.format(**values), "deadline")
+    return notices or to_all((s.openid for s in county_staff(db)), TOWN_OVERDUE.format(**values), "deadline")

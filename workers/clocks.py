@@ -1,6 +1,6 @@
 """The clocks job: deadline warnings and escalations, every 15 minutes.
 
-Referrals and leads (half time → secretary, deadline → town, then county), escalated requests
+Referrals, leads and applications (half time → secretary, deadline → town, then county), escalated requests
 the A post has not taken up (→ B post), and the weekly reminder to the county while next year's
 holidays are missing. Every alert is claimed in the database with its notice: a second run, or
 two runs at once, send nothing twice.
@@ -8,7 +8,7 @@ two runs at once, send nothing twice.
 
 from __future__ import annotations
 
-from models.deadlines import calendar_reminder, deadline_alerts, escalation_followups
+from models.deadlines import application_alerts, calendar_reminder, deadline_alerts, escalation_followups
 from workers.context import current
 from workers.notify import record_notices, send
 from workers.rules import rules
@@ -20,6 +20,7 @@ def run_clocks() -> int:
     with ctx.Session.begin() as db:
         calendar, thresholds = rules(db)
         notices = deadline_alerts(db, now, calendar, thresholds) + escalation_followups(db, now, calendar, thresholds) + calendar_reminder(db, now, calendar)
+        notices += application_alerts(db, now, calendar, thresholds)
         outbound = record_notices(ctx, db, notices)
     send(ctx, outbound)
     return len(outbound)

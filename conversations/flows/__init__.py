@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.engine import Engine, FlowRegistry
 from conversations.flows import bind, consent, followup, report, request, visit
+from conversations.flows import first_review
 
 FLOWS = FlowRegistry()
 ENGINE = Engine(FLOWS)
@@ -27,3 +28,4 @@ register(followup.CANCEL, "取消", "取消申请", "取消我的申请", "撤�
 register(followup.RATE_FLOW, "评价", "我要评价")
 register(visit.CHECKIN, "签到", "探访签到", "我到了")
 register(visit.COMPLETE, "完成", "探访完成", "看完了")
+register(first_review.FLOW, "初审", "初审申请", "办理初审")
