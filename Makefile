@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app bot.app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench bench-webhook bench-engine bench-roster bench-dispatch clean migration
+.PHONY: install run test bench bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -29,7 +29,7 @@ run: install
 test: install
 	$(BIN)/pytest
 
-bench: bench-webhook bench-engine bench-roster bench-dispatch
+bench: bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice
 
 bench-webhook: install
 	$(BIN)/python -m bench.webhook
@@ -42,6 +42,9 @@ bench-roster: install
 
 bench-dispatch: install
 	$(BIN)/python -m bench.dispatch
+
+bench-backoffice: install
+	$(BIN)/python -m bench.backoffice
 
 clean:
 	rm -rf $(VENV) var *.egg-info

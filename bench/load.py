@@ -20,6 +20,7 @@ import pickle
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from array import array
@@ -112,6 +113,11 @@ def _write_chunk(args, out: Path) -> None:
 # -- results -------------------------------------------------------------------------
 
 
+#: the percentiles a latency distribution is kept at (0.05, 0.15 ... 99.95): 1000 quantiles,
+#: enough to merge runs and read p50/p99 from the merge
+GRID = tuple((i + 0.5) / 10 for i in range(1000))
+
+
 @dataclass
 class LoadResult:
     client: str
@@ -121,9 +127,7 @@ class LoadResult:
     socket_errors: int = 0  # connect/read/write errors and timeouts
     unsealed: int = 0  # 200 but not an encrypted reply
     reused: int = 0  # deliveries sent a second time (generator ran out)
-    p50_ms: float = 0.0
-    p90_ms: float = 0.0
-    p99_ms: float = 0.0
+    grid_ms: list[float] = field(default_factory=list)  # latency at each GRID percentile
     max_ms: float = 0.0
     samples: list[bytes] = field(default_factory=list)
 
@@ -139,6 +143,58 @@ class LoadResult:
     def errors(self) -> int:
         return self.non200 + self.socket_errors + self.unsealed
 
+    def percentile(self, p: float) -> float:
+        """Latency (ms) at percentile ``p``, read from the grid."""
+        if not self.grid_ms:
+            return 0.0
+        at = min(max(p * 10 - 0.5, 0.0), len(self.grid_ms) - 1.0)
+        low = int(at)
+        high = min(low + 1, len(self.grid_ms) - 1)
+        return self.grid_ms[low] + (self.grid_ms[high] - self.grid_ms[low]) * (at - low)
+
+    @property
+    def p50_ms(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def p99_ms(self) -> float:
+        return self.percentile(99)
+
+
+def grid_of(ordered_ms: list[float]) -> list[float]:
+    """The GRID quantiles of sorted latencies."""
+    n = len(ordered_ms)
+    return [ordered_ms[min(n - 1, int(p / 100 * n))] for p in GRID] if n else []
+
+
+def merge(results: list[LoadResult]) -> LoadResult:
+    """Several runs against one server as one: counts and durations add up, latencies mix."""
+    merged = LoadResult(client=results[0].client if results else "")
+    weighted: list[tuple[float, float]] = []
+    for r in results:
+        merged.responses += r.responses
+        merged.duration_s += r.duration_s
+        merged.non200 += r.non200
+        merged.socket_errors += r.socket_errors
+        merged.unsealed += r.unsealed
+        merged.reused += r.reused
+        merged.max_ms = max(merged.max_ms, r.max_ms)
+        merged.samples.extend(r.samples)
+        if r.grid_ms and r.responses:
+            weighted.extend((value, r.responses / len(r.grid_ms)) for value in r.grid_ms)
+    if weighted:
+        weighted.sort()
+        total = sum(w for _, w in weighted)
+        grid, cumulative, i = [], 0.0, 0
+        for p in GRID:
+            target = p / 100 * total
+            while i < len(weighted) - 1 and cumulative + weighted[i][1] < target:
+                cumulative += weighted[i][1]
+                i += 1
+            grid.append(weighted[i][0])
+        merged.grid_ms = grid
+    return merged
+
 
 # -- wrk -----------------------------------------------------------------------------
 
@@ -150,7 +206,7 @@ def find_wrk(install: bool = True) -> str | None:
         return path
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return None
-    print("bench: wrk is missing; installing it with apt-get (BENCH_CLIENT=python skips this)", flush=True)
+    print("bench: wrk is missing; installing it with apt-get (BENCH_CLIENT=python skips this)", file=sys.stderr, flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=300)
     try:
@@ -194,10 +250,14 @@ def run_wrk(wrk: str, base_url: str, batch: Batch, seconds: float, connections: 
 
 def _read_wrk_result(raw: bytes) -> LoadResult:
     head, _, blob = raw.partition(b"samples\n")
-    values = {}
+    values: dict[str, float] = {}
+    grid: list[float] = []
     for line in head.decode().splitlines():
-        key, value = line.split()
-        values[key] = float(value)
+        key, *rest = line.split()
+        if key == "grid_us":
+            grid = [float(v) / 1000 for v in rest]
+        else:
+            values[key] = float(rest[0])
     samples = []
     while blob:
         size, _, rest = blob.partition(b"\n")
@@ -212,9 +272,7 @@ def _read_wrk_result(raw: bytes) -> LoadResult:
         socket_errors=int(values["err_connect"] + values["err_read"] + values["err_write"] + values["err_timeout"]),
         unsealed=int(values["unsealed"]),
         reused=int(values["reused"]),
-        p50_ms=values["lat_p50_us"] / 1000,
-        p90_ms=values["lat_p90_us"] / 1000,
-        p99_ms=values["lat_p99_us"] / 1000,
+        grid_ms=grid if values["requests"] else [],
         max_ms=values["lat_max_us"] / 1000,
         samples=samples,
     )
@@ -239,9 +297,9 @@ def _python_client(port: int, items, start_at: float, stop_at: float, sample_eve
             if time.time() >= stop_at:
                 break
             raw = head.format(path, len(body)).encode() + body
-            t0 = time.perf_counter()
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT_S) as sock:
+                    t0 = time.perf_counter()  # like wrk: from the request's first byte, not the connect
                     sock.sendall(raw)
                     chunks = []
                     while chunk := sock.recv(65536):
@@ -301,8 +359,7 @@ def run_python(port: int, batch: Batch, seconds: float, concurrency: int) -> Loa
     result.responses = len(latencies)
     result.duration_s = max(1e-9, min(end, stop_at + REQUEST_TIMEOUT_S) - start_at)
     if latencies:
-        ordered = sorted(latencies)
-        pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-        result.p50_ms, result.p90_ms, result.p99_ms = pick(0.50), pick(0.90), pick(0.99)
-        result.max_ms = ordered[-1] * 1000
+        ordered = sorted(v * 1000 for v in latencies)
+        result.grid_ms = grid_of(ordered)
+        result.max_ms = ordered[-1]
     return result

@@ -6,6 +6,8 @@
 -- BENCH_WRK_RESULT:   where done() writes its figures and a sample of response bodies
 -- BENCH_WRK_SAMPLE_EVERY: keep every k-th response body (besides each thread's first few)
 --
+-- wrk's latency is from writing a request to reading its whole response (not the connect).
+--
 -- A thread that runs out of deliveries starts again from its first (counted as "reused":
 -- the server then answers from its duplicate cache, so a run with reuse is flagged).
 
@@ -82,9 +84,13 @@ function done(summary, latency, requests)
    out:write(string.format("err_write %d\n", summary.errors.write))
    out:write(string.format("err_status %d\n", summary.errors.status))
    out:write(string.format("err_timeout %d\n", summary.errors.timeout))
-   for _, p in ipairs({50, 90, 99, 99.9}) do
-      out:write(string.format("lat_p%s_us %d\n", tostring(p), latency:percentile(p)))
+   -- the latency distribution as 1000 quantiles (percentiles 0.05, 0.15 ... 99.95), in us,
+   -- so that several runs can be merged
+   local grid = {}
+   for i = 0, 999 do
+      grid[#grid + 1] = string.format("%d", latency:percentile((i + 0.5) / 10))
    end
+   out:write("grid_us " .. table.concat(grid, " ") .. "\n")
    out:write(string.format("lat_max_us %d\n", latency.max))
    out:write(string.format("lat_mean_us %f\n", latency.mean))
    for key, value in pairs(totals) do

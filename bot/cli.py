@@ -69,7 +69,9 @@ def demo_seed() -> None:
         raise click.ClickException("the demo county is for dev only")
     with ctx.Session.begin() as db:
         summary = demo.seed(db, ctx.cipher)
-    click.echo(f"demo county ready: {summary}")
+        history = demo.seed_activity(db, ctx.cipher)
+    click.echo(f"demo county ready: {summary}; {history}")
+    click.echo("back office: /login as " + ", ".join(f"{u} / {p}" for u, p, _, _ in demo.WEB_ACCOUNTS))
 
 
 @click.group(cls=AppGroup, name="wechat", help="The Official Account itself.")

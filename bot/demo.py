@@ -13,15 +13,24 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models import audit
+from models.alerts import claim
 from models.areas import get_or_create_town, get_or_create_village
+from models.budget import BudgetYear, set_funds
+from models.calendar import day_start
 from models.calendar import seed as seed_calendar
-from models.catalogue import ServiceItem, load_thresholds, seed_catalogue
+from models.catalogue import ServiceItem, load_catalogue, load_thresholds, seed_catalogue
 from models.crypto import DataCipher
-from models.households import Household, Member, new_member
+from models.households import Assessment, Household, Member, household_facts, new_member
+from models.numbers import next_number
+from models.policy.assessment import assess
 from models.providers import Provider
+from models.requests import RequestStatus, ServiceRequest
 from models.residents import bind, set_consent
 from models.staff import Role, Staff
 from models.visit_schedule import schedule_due_visits
+from models.visits import Visit, VisitStatus
+from models.web_accounts import WebAccount, create_account
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,12 @@ PERSONAS = (
     Persona(SECRETARY, "张书记（城北村书记）", "secretary"),
     Persona(PROVIDER, "康乐家政（服务机构接单人）", "provider"),
     Persona(TOWN_A, "周科长（衡山镇A岗）", "town_a"),
+)
+
+#: back-office log-ins of the demo county (dev only): (username, password, staff name, role)
+WEB_ACCOUNTS = (
+    ("county", "jzt-county-2026", "县民政局刘科长", Role.COUNTY),
+    ("hengshan", "jzt-town-2026", "周科长", Role.TOWN_A),
 )
 
 # (town, village, registered population, long-term recipients)
@@ -74,6 +89,8 @@ def seed(db: Session, cipher: DataCipher, today: dt.date | None = None) -> str:
         bind(db, RESIDENT, _member_named(db, "王桂英"), "本人")
         db.flush()
         schedule_due_visits(db, now, load_thresholds(db))  # the volunteer persona has visits to make
+    _assessments(db, today)
+    _web_accounts(db)
     return f"{len(VILLAGES)} villages, {len(PERSONAS)} personas, calendar years {calendar.seeded[0]}–{calendar.seeded[-1]}"
 
 
@@ -129,3 +146,104 @@ def _staff(db: Session, villages: dict) -> None:
 
 def _member_named(db: Session, name: str) -> Member:
     return db.scalar(select(Member).where(Member.name == name))
+
+
+def _assessments(db: Session, today: dt.date) -> None:
+    """The demo households' needs assessment (附件2), once."""
+    thresholds, catalogue = load_thresholds(db), load_catalogue(db)
+    for household in db.scalars(select(Household).where(Household.roster_no.like("DEMO-%"))):
+        if db.scalar(select(Assessment.id).where(Assessment.household_id == household.id).limit(1)) is not None:
+            continue
+        outcome = assess(household_facts(household, today), thresholds, catalogue)
+        db.add(Assessment(household_id=household.id, assessor="demo", result=outcome.to_dict(), distressed_count=outcome.distressed_count,
+                          level=outcome.level.value, suggested_services=list(outcome.suggested_services)))
+    db.flush()
+
+
+def _web_accounts(db: Session) -> None:
+    """A county and a town (衡山镇 A post) log-in for the back office, once."""
+    town = get_or_create_town(db, "衡山镇")
+    now = dt.datetime.now(dt.timezone.utc)
+    for username, password, name, role in WEB_ACCOUNTS:
+        if db.scalar(select(WebAccount.id).where(WebAccount.username == username)) is not None:
+            continue
+        staff = db.scalar(select(Staff).where(Staff.name == name, Staff.role == role.value))
+        if staff is None:
+            staff = Staff(name=name, role=role.value, town_id=None if role is Role.COUNTY else town.id)
+            db.add(staff)
+            db.flush()
+        create_account(db, staff, username, password, "demo", now)
+
+
+# -- a few months of activity, for the back office (``flask demo seed`` only) ------------------
+
+HISTORY = "o_demo_history"
+"""The requester of the demo's past requests: their presence means the history is there."""
+
+UNIT_COSTS = {"cleaning": Decimal("80"), "meals": Decimal("15"), "errand": Decimal("30"), "daily_care": Decimal("120")}
+
+
+def seed_activity(db: Session, cipher: DataCipher, today: dt.date | None = None) -> str:
+    """Past requests, visits, prices and the year's funds, so the back office has something to show.
+    Idempotent; never overwrites a unit cost or funds the county entered."""
+    today = today or dt.date.today()
+    if db.scalar(select(ServiceRequest.id).where(ServiceRequest.requested_by == HISTORY).limit(1)) is not None:
+        return "demo activity already there"
+    for code, cost in UNIT_COSTS.items():
+        item = db.get(ServiceItem, code)
+        if item is not None and item.unit_cost is None:
+            item.unit_cost = cost
+    county = db.scalar(select(Staff).where(Staff.role == Role.COUNTY.value))
+    if db.get(BudgetYear, today.year) is None and county is not None:
+        set_funds(db, today.year, Decimal("150000"), county.id, dt.datetime.now(dt.timezone.utc), note="演示数据")
+    liu, zhang = _member_named(db, "刘德海"), _member_named(db, "张建国")
+    provider = db.scalar(select(Provider).where(Provider.openid == PROVIDER))
+    made = 0
+    for days_ago, member, code, status, rating in (
+        (40, liu, "cleaning", RequestStatus.COMPLETED, "satisfied"),
+        (33, liu, "meals", RequestStatus.COMPLETED, "basic"),
+        (21, zhang, "errand", RequestStatus.COMPLETED, "unsatisfied"),
+        (12, liu, "cleaning", RequestStatus.COMPLETED, None),
+        (3, liu, "errand", RequestStatus.ACCEPTED, None),
+        (1, zhang, "meals", RequestStatus.ESCALATED, None),
+    ):
+        _past_request(db, cipher, member, code, status, rating, provider, today - dt.timedelta(days=days_ago))
+        made += 1
+    visits = _past_visits(db, liu, today)
+    return f"{made} past requests, {visits} visits"
+
+
+def _past_request(db: Session, cipher: DataCipher, member: Member, code: str, status: RequestStatus, rating: str | None, provider: Provider, day: dt.date) -> None:
+    created = day_start(day) + dt.timedelta(hours=9, minutes=20)
+    request = ServiceRequest(number=next_number(db, "FW", day), member_id=member.id, village_id=member.household.village_id, item_code=code,
+                             description_enc=cipher.encrypt("演示：过去的服务请求"), address_enc=cipher.encrypt(cipher.decrypt(member.household.address_enc)),
+                             requested_by=HISTORY, relation="本人",
+                             status=status.value, created_at=created, rating=rating)
+    db.add(request)
+    db.flush()
+    steps = [("created", "wechat:o_demo_histo", created), ("offered", "system", created + dt.timedelta(minutes=1))]
+    if status is RequestStatus.ESCALATED:
+        steps.append(("escalated", "system", created + dt.timedelta(hours=4)))
+        claim(db, "request", request.id, "town_a", created + dt.timedelta(hours=4))
+    else:
+        request.provider_id, request.assigned_at = provider.id, created + dt.timedelta(minutes=40)
+        steps.append(("accepted", f"provider:{provider.id}", request.assigned_at))
+    if status is RequestStatus.COMPLETED:
+        request.completed_at = created + dt.timedelta(hours=6)
+        steps += [("on_site", f"provider:{provider.id}", created + dt.timedelta(hours=5)), ("completed", f"provider:{provider.id}", request.completed_at)]
+    if rating:
+        steps.append(("rated", "wechat:o_demo_histo", request.completed_at + dt.timedelta(hours=2)))
+    for action, actor, at in steps:
+        audit.record(db, "request", request.id, action, actor, audit.Channel.WECHAT if actor.startswith(("wechat", "provider")) else audit.Channel.WORKER, at)
+
+
+def _past_visits(db: Session, member: Member, today: dt.date) -> int:
+    volunteer = db.scalar(select(Staff).where(Staff.openid == VOLUNTEER))
+    count = 0
+    for months_ago, done_late in ((3, False), (2, True), (1, False)):
+        due = today - dt.timedelta(days=30 * months_ago)
+        done_at = day_start(due + dt.timedelta(days=3 if done_late else -1)) + dt.timedelta(hours=2)
+        db.add(Visit(member_id=member.id, village_id=member.household.village_id, staff_id=volunteer.id, due_date=due, status=VisitStatus.DONE.value,
+                     checkin_at=done_at - dt.timedelta(minutes=30), completed_at=done_at, outcome="normal", photos=[], created_at=done_at))
+        count += 1
+    return count

@@ -62,6 +62,14 @@ LIVE_OFFER_INDEX = Index(
     sqlite_where=Offer.status.in_(["open", "accepted"]),
 )
 
+#: the counts ``candidates_for`` takes per provider, and the expiry scan, stay index look-ups
+#: of today's or open offers however long the history grows
+LOAD_INDEXES = (
+    Index("ix_offers_provider_offered_at", Offer.provider_id, Offer.offered_at),
+    Index("ix_offers_open_by_provider", Offer.provider_id, postgresql_where=Offer.status == "open", sqlite_where=Offer.status == "open"),
+    Index("ix_offers_open_deadline", Offer.deadline, postgresql_where=Offer.status == "open", sqlite_where=Offer.status == "open"),
+)
+
 FAILED = (OfferStatus.DECLINED.value, OfferStatus.EXPIRED.value)
 LIVE = (OfferStatus.OPEN.value, OfferStatus.ACCEPTED.value)
 IN_HAND = (RequestStatus.ACCEPTED.value, RequestStatus.ON_SITE.value)

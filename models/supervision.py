@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from models.alerts import Alert
 from models.areas import Town, Village
 from models.calendar import day_start, local_today
-from models.households import Assessment, Household, Member
+from models.households import Assessment, Household, Member, mask_name
 from models.leads import Lead, LeadStatus
 from models.requests import Referral, RequestStatus, ServiceRequest
 from models.sql import local_date
@@ -306,7 +306,8 @@ class HouseholdLine:
 
 
 def village_households(db: Session, village_id: int, page: int = 1, per_page: int = 50, level: str | None = None) -> tuple[list[HouseholdLine], int]:
-    """A village's households with their level and open requests, by household number; and the count."""
+    """A village's households (head's name masked) with their level and open requests, by
+    household number; and the count."""
     latest = latest_assessments(select(Village.id).where(Village.id == village_id))
     open_count = (
         select(ServiceRequest.member_id.label("member_id"), func.count().label("n"))
@@ -327,7 +328,7 @@ def village_households(db: Session, village_id: int, page: int = 1, per_page: in
         query = query.where(latest.c.level == level)
     total = db.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.execute(query.order_by(Household.roster_no).limit(per_page).offset((page - 1) * per_page)).all()
-    return [HouseholdLine(*row[:5], int(row[5] or 0)) for row in rows], total or 0
+    return [HouseholdLine(row[0], row[1], mask_name(row[2]), row[3], row[4], int(row[5] or 0)) for row in rows], total or 0
 
 
 def find_household(db: Session, roster_no: str, town_id: int | None) -> int | None:

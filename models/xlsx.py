@@ -13,6 +13,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 Progress = Callable[[int, int | None], None]
 """Called as ``progress(rows_done, rows_total)`` while a ledger is written."""
@@ -39,7 +40,7 @@ class Sheet:
         self.sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
         self.sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
         self.sheet.page_setup.orientation = "landscape"
-        self.sheet.page_setup.paperSize = self.sheet.PAPERSIZE_A4
+        self.sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         self.sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         self.sheet.page_setup.fitToWidth = 1
         self.sheet.page_setup.fitToHeight = 0

@@ -6,14 +6,19 @@ from typing import Iterable
 
 from sqlalchemy.orm import Session
 
+from models.messages import Channel, record_outbound
 from models.notices import Notice
 from workers.context import Context
 from workers.jobs import enqueue_sends
 
 
 def record_notices(ctx: Context, db: Session, notices: Iterable[Notice]) -> list[int]:
-    """Outbound rows for ``notices``, in this transaction; pass the ids to ``send`` after commit."""
-    return [ctx.messenger.queue_text(db, n.openid, n.text, kind=n.kind).id for n in notices]
+    """Outbound rows for ``notices`` in this transaction, as ``Messenger.queue_text`` records one
+    (encrypted, channel chosen at delivery), with one flush for all; pass the ids to ``send``."""
+    rows = [record_outbound(db, n.openid, Channel.CUSTOMER_SERVICE, ctx.messenger.cipher.encrypt(n.text), kind=n.kind) for n in notices]
+    if rows:
+        db.flush()
+    return [row.id for row in rows]
 
 
 def send(ctx: Context, outbound_ids: Iterable[int]) -> None:

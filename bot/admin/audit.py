@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_date, arg_int, db, viewer
@@ -29,8 +29,10 @@ def _filter() -> AuditFilter:
 def audit():
     wanted = _filter()
     entries = search(db(), wanted, viewer().scope(), before_id=arg_int("before"))
-    more = entries[-1].id if len(entries) == PAGE_SIZE else None
+    more_url = None
+    if len(entries) == PAGE_SIZE:
+        more_url = url_for("admin.audit", **{k: v for k, v in request.args.items() if k != "before"}, before=entries[-1].id)
     return render_template(
-        "admin/audit.html", entries=entries, wanted=wanted, more=more, subjects=SUBJECT_LABELS, channels=CHANNEL_LABELS,
+        "admin/audit.html", entries=entries, wanted=wanted, more_url=more_url, subjects=SUBJECT_LABELS, channels=CHANNEL_LABELS,
         action_label=action_label, local=local, args=request.args,
     )

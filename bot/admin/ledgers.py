@@ -6,7 +6,9 @@ The request (with its reason) is saved and audited, then a worker builds the fil
 
 from __future__ import annotations
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+import io
+
+from flask import jsonify, redirect, render_template, request, send_file, url_for
 
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_date, arg_int, ctx, db, not_found, now, period_arg, today, town_choices, viewer
@@ -82,6 +84,4 @@ def ledger_file(export_id: int):
     if content is None:
         not_found()
     db().commit()
-    response = Response(content, mimetype=XLSX)
-    response.headers.set("Content-Disposition", "attachment", filename=export.filename)
-    return response
+    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=export.filename, max_age=0)

@@ -56,7 +56,7 @@ def overview():
 
 @bp.get("/admin/villages/<int:village_id>")
 def village(village_id: int):
-    found = db().execute(select(Village.id, Village.name, Village.town_id, Town.name).join(Town, Town.id == Village.town_id).where(Village.id == village_id)).one_or_none()
+    found = db().execute(select(Village.id, Village.name.label("village"), Village.town_id, Town.name.label("town")).join(Town, Town.id == Village.town_id).where(Village.id == village_id)).one_or_none()
     if found is None or not viewer().may_see_town(found.town_id):
         not_found()
     level = request_level()

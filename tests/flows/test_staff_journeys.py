@@ -53,7 +53,8 @@ def test_cli_prints_a_code_on_its_last_line(app, ctx, county):
 def test_request_offered_accepted_done_and_rated(chat, ctx, county):
     chat.run(RESIDENT, "> 求助\n> 1\n> 助洁助行\n> 帮忙打扫一下屋子\n> 明天\n> 对\n> 是\n< 已收到")
     drain(ctx)  # the dispatch job offers it to 康乐家政
-    [request] = list(ctx.Session().scalars(select(ServiceRequest)))
+    with ctx.Session() as db:
+        [request] = list(db.scalars(select(ServiceRequest)))
     assert any(request.number in n for n in chat.inbox(PROVIDER))
     chat.run(PROVIDER, f"""
         > 任务
@@ -112,6 +113,8 @@ def test_volunteer_sees_masked_tasks_accepts_checks_in_near_and_completes(chat, 
         < 已接受
         < 霍山县衡山镇城北村3组12号
         > 签到
+        < 是哪一家
+        > T{visit_id}
         < 发送您现在的位置
     """)
     assert "约" in chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4025, 116.3338, "城北村"))
@@ -123,7 +126,7 @@ def test_volunteer_sees_masked_tasks_accepts_checks_in_near_and_completes(chat, 
 
 def test_check_in_far_away_is_kept_but_flagged(chat, ctx, county, wechat):
     visit_id = due_visit(ctx)
-    chat.run(VOLUNTEER, "> 签到")
+    chat.run(VOLUNTEER, f"> 签到\n> T{visit_id}")
     reply = chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4300, 116.3335, "别处"))
     assert "超过500米" in reply
     with ctx.Session() as db:
@@ -136,8 +139,8 @@ def test_a_visit_without_check_in_cannot_be_completed(chat, ctx, county):
 
 
 def test_problem_found_on_a_visit_becomes_an_urgent_lead_and_a_request(chat, ctx, county, wechat):
-    due_visit(ctx)
-    chat.run(VOLUNTEER, "> 签到")
+    visit_id = due_visit(ctx)
+    chat.run(VOLUNTEER, f"> 签到\n> T{visit_id}")
     chat.send(VOLUNTEER, wechat.location(VOLUNTEER, 31.4021, 116.3335))
     chat.run(VOLUNTEER, """
         > 完成
