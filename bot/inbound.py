@@ -97,12 +97,13 @@ def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_inp
 
 
 def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body) -> Answer:
+    now = ctx.clock()
     with ctx.Session.begin() as db:
         try:
-            inbound = record_inbound(db, openid, delivery_key, msg_type, ctx.cipher.encrypt(body))
+            inbound = record_inbound(db, openid, delivery_key, msg_type, ctx.cipher.encrypt(body), now)
         except IntegrityError:
             raise Duplicate(delivery_key) from None
-        turn = Turn(openid=openid, input=user_input, now=ctx.clock(), db=db, services=services)
+        turn = Turn(openid=openid, input=user_input, now=now, db=db, services=services)
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
         late = time.monotonic() - started > ctx.settings.reply_budget_seconds
         _record_answer(turn, answer, inbound.id, late)

@@ -30,8 +30,14 @@ class SharedTokenClient(WeChatClient):
         super().__init__(appid, secret, session=RedisStorage(redis, prefix="jzt:wechat"), timeout=timeout)
         self._redis = redis
 
+    @property
+    def access_token(self):
+        token = super().access_token
+        self._last_used = token  # what WeChat rejects (40001) if it turns out stale
+        return token
+
     def fetch_access_token(self):
-        rejected = self.session.get(self.access_token_key)
+        rejected = getattr(self, "_last_used", None)
         with self._redis.lock(LOCK_NAME, timeout=20, blocking_timeout=25):
             current = self.session.get(self.access_token_key)
             if current and current != rejected:

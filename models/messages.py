@@ -61,9 +61,9 @@ class OutboundMessage(Base):
     sent_at: Mapped[dt.datetime | None]
 
 
-def record_inbound(session: Session, openid: str, delivery_key: str, msg_type: str, body_enc: str | None) -> InboundMessage:
+def record_inbound(session: Session, openid: str, delivery_key: str, msg_type: str, body_enc: str | None, at: dt.datetime) -> InboundMessage:
     """Add the inbound row and flush, so a duplicate delivery fails here, early."""
-    row = InboundMessage(openid=openid, delivery_key=delivery_key, msg_type=msg_type, body_enc=body_enc)
+    row = InboundMessage(openid=openid, delivery_key=delivery_key, msg_type=msg_type, body_enc=body_enc, received_at=at)
     session.add(row)
     session.flush()
     return row

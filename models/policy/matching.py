@@ -55,7 +55,7 @@ def rank_providers(
     """Qualified candidates, best first."""
     excluded = frozenset(excluded_ids)
     qualified = [c for c in candidates if c.qualifies(item_code, village_id, excluded)]
-    return sorted(qualified, key=_rank_key)
+    return sorted(qualified, key=rank_key)
 
 
 def choose_provider(
@@ -86,7 +86,11 @@ def offers_exhausted(failed_offers: int, thresholds: Thresholds = DEFAULT_THRESH
     return failed_offers >= thresholds.max_offers
 
 
-def _rank_key(c: ProviderCandidate) -> tuple:
-    # (0,) sorts before (1, when): never assigned first, then the longest idle.
+def rank_key(c: ProviderCandidate) -> tuple:
+    """The ranking order: fewest open orders, then never assigned, then longest idle, then id.
+
+    (0,) sorts before (1, when): never assigned first. ``models.dispatch`` reads candidates from
+    the database in this same order (and checks with this key that it read enough of them).
+    """
     idle = (0,) if c.last_assigned_at is None else (1, c.last_assigned_at)
     return (c.open_orders, idle, c.id)

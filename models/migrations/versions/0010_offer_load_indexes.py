@@ -17,7 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('offers', schema=None) as batch_op:
-        batch_op.create_index('ix_offers_provider_offered_at', ['provider_id', 'offered_at'], unique=False)
+        batch_op.create_index('ix_offers_offered_at', ['offered_at'], unique=False)
         batch_op.create_index('ix_offers_open_by_provider', ['provider_id'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
         batch_op.create_index('ix_offers_open_deadline', ['deadline'], unique=False, postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'"))
 
@@ -26,4 +26,4 @@ def downgrade() -> None:
     with op.batch_alter_table('offers', schema=None) as batch_op:
         batch_op.drop_index('ix_offers_open_deadline')
         batch_op.drop_index('ix_offers_open_by_provider')
-        batch_op.drop_index('ix_offers_provider_offered_at')
+        batch_op.drop_index('ix_offers_offered_at')

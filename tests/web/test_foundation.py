@@ -1,0 +1,181 @@
+"""Settings, the simulator's reach, the messenger's WeChat rules, the shared access token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.config import ConfigError, Settings
+from bot.messenger import Messenger, OutsideWindow
+from bot.wechat_api import SharedTokenClient
+from models.messages import OutboundMessage, OutboundStatus
+
+
+def test_production_names_every_missing_secret():
+    with pytest.raises(ConfigError) as failure:
+        Settings.from_env({"JZT_ENV": "production", "WECHAT_TOKEN": "t"})
+    message = str(failure.value)
+    for name in ("DATABASE_URL", "REDIS_URL", "WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_ENCODING_AES_KEY", "DATA_KEY"):
+        assert name in message
+    assert "WECHAT_TOKEN" not in message
+
+
+def test_dev_uses_defaults_and_the_environment_wins():
+    settings = Settings.from_env({"JZT_ENV": "dev", "WECHAT_TOKEN": "mine"})
+    assert settings.wechat_token == "mine"
+    assert settings.database_url.startswith("sqlite:///") and settings.redis_url is None
+
+
+def test_simulator_is_not_reachable_outside_dev(base_settings, engine):
+    production = base_settings.replace(env="production", transport="wechat", redis_url=base_settings.redis_url or "redis://127.0.0.1:6379/15")
+    client = create_app(production, start_worker=False).test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.get("/dev/inbox/o_x").status_code == 404
+
+
+def test_simulator_sends_through_the_signed_webhook(client, ctx):
+    response = client.post("/simulator/send?mode=safe", json={"openid": "o_sim", "text": "你好"})
+    assert response.status_code == 200 and "求助" in response.get_json()["reply"]
+    assert client.get("/dev/inbox/o_sim").get_json()["messages"] == []
+
+
+# -- the messenger ---------------------------------------------------------------------------
+
+
+class FakeTransport:
+    def __init__(self, refuse_cs: bool = False):
+        self.sent: list[tuple[str, str]] = []
+        self.refuse_cs = refuse_cs
+
+    def send_text(self, openid, text):
+        if self.refuse_cs:
+            raise OutsideWindow(45015)
+        self.sent.append(("cs", text))
+
+    def send_template(self, openid, template_id, text):
+        self.sent.append(("template", text))
+
+
+def _send(ctx, messenger, openid, text, now):
+    with ctx.Session.begin() as db:
+        row = messenger.queue_text(db, openid, text)
+    with ctx.Session.begin() as db:
+        status = messenger.deliver(db, row.id, now)
+    return status
+
+
+def _said_something(chat, openid):
+    chat.say(openid, "你好")
+
+
+def test_customer_service_within_48_hours_at_most_five_then_template(chat, ctx):
+    transport = FakeTransport()
+    messenger = Messenger(ctx.cipher, transport, template_id="tpl-1")
+    _said_something(chat, "o_window")
+    now = ctx.clock()
+    for n in range(6):
+        assert _send(ctx, messenger, "o_window", f"通知{n}", now) is OutboundStatus.SENT
+    assert [kind for kind, _ in transport.sent] == ["cs"] * 5 + ["template"]
+    assert _send(ctx, messenger, "o_window", "两天后", now + dt.timedelta(hours=49)) is OutboundStatus.SENT
+    assert transport.sent[-1][0] == "template"
+
+
+def test_outside_the_window_without_a_template_is_recorded_as_failed(ctx):
+    messenger = Messenger(ctx.cipher, FakeTransport(), template_id="")
+    assert _send(ctx, messenger, "o_silent", "通知", ctx.clock()) is OutboundStatus.FAILED
+    with ctx.Session() as db:
+        row = db.scalar(select(OutboundMessage).where(OutboundMessage.openid == "o_silent"))
+        assert "45015" in row.error
+
+
+def test_wechat_refusing_a_customer_service_message_falls_back_to_the_template(chat, ctx):
+    transport = FakeTransport(refuse_cs=True)
+    _said_something(chat, "o_refused")
+    assert _send(ctx, Messenger(ctx.cipher, transport, "tpl-1"), "o_refused", "通知", ctx.clock()) is OutboundStatus.SENT
+    assert transport.sent == [("template", "通知")]
+
+
+def test_delivery_is_idempotent(chat, ctx):
+    transport = FakeTransport()
+    messenger = Messenger(ctx.cipher, transport, "tpl-1")
+    with ctx.Session.begin() as db:
+        row = messenger.queue_text(db, "o_twice", "一次")
+    for _ in range(3):
+        with ctx.Session.begin() as db:
+            messenger.deliver(db, row.id)
+    assert len(transport.sent) == 1
+
+
+# -- the access token ---------------------------------------------------------------------------
+
+
+class FakeHttp:
+    """Stands in for the WeChat token endpoint (the only fake: the API cannot be reached)."""
+
+    def __init__(self):
+        self.fetches = 0
+        self.lock = threading.Lock()
+
+    def get(self, url, params):
+        with self.lock:
+            self.fetches += 1
+            token = f"token-{self.fetches}"
+        return FakeResponse({"access_token": token, "expires_in": 7200})
+
+
+class FakeResponse:
+    def __init__(self, data):
+        self.data = data
+
+    def raise_for_status(self):
+        pass
+
+    def json(self):
+        return self.data
+
+
+def test_concurrent_refreshes_fetch_one_token(ctx):
+    http = FakeHttp()
+    clients = [SharedTokenClient("wxapp", "secret", ctx.redis) for _ in range(8)]
+    for client in clients:
+        client._http = http
+    tokens = []
+    barrier = threading.Barrier(len(clients))
+
+    def refresh(client):
+        barrier.wait()
+        tokens.append(client.access_token)
+
+    threads = [threading.Thread(target=refresh, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert http.fetches == 1
+    assert set(tokens) == {"token-1"}
+
+
+def test_a_rejected_token_is_refreshed_once_however_many_processes_saw_it_rejected(ctx):
+    http = FakeHttp()
+    first, second = SharedTokenClient("wxapp", "secret", ctx.redis), SharedTokenClient("wxapp", "secret", ctx.redis)
+    first._http = second._http = http
+    assert first.access_token == second.access_token == "token-1"
+    first.fetch_access_token()  # WeChat answered 40001 to both: "token-1" is stale
+    second.fetch_access_token()  # finds token-2 already there and keeps it
+    assert http.fetches == 2
+    assert first.access_token == second.access_token == "token-2"
+
+
+def test_a_turn_past_the_reply_budget_answers_success_and_sends_the_reply_later(app, chat, ctx, wechat):
+    import dataclasses
+
+    slow = dataclasses.replace(ctx, settings=ctx.settings.replace(reply_budget_seconds=-1.0))
+    app.extensions["jzt.context"] = slow
+    response = chat.post(wechat.text("o_slow", "你好"))
+    app.extensions["jzt.context"] = ctx
+    assert response.status_code == 200 and response.data == b"success"
+    assert any("求助" in text for text in chat.inbox("o_slow"))
