@@ -4,7 +4,7 @@
    SQLAlchemy Core bulk inserts (not timed): 16 towns × 20 villages, 50,000 households (one
    member, 1–2 assessments each), 500,000 requests over 500 days (1,000 a day; 92 % completed,
    most of them rated, a few escalated), their audit trail (about 1.9 million entries), 100,000
-   visits, 5,000 referrals and 5,000 leads; then ``VACUUM ANALYZE``.
+   visits, 5,000 referrals, 5,000 leads and 5,000 applications; then ``VACUUM ANALYZE``.
 2. Times the overview page (``GET /admin/`` through the Flask app, logged in: every query, the
    charts and the template) for the county, the county over the whole 500 days, and a town:
    2 warm-up renders, then ``RUNS`` timed ones each. Target: median under 500 ms.
@@ -34,6 +34,7 @@ from bench.harness import flush_redis, reset_postgres
 from bot.app import create_app
 from bot.config import Settings
 from models import tables  # noqa: F401
+from models.applications import Application
 from models.areas import Town, Village
 from models.calendar import COUNTY_TZ
 from models.catalogue import ServiceItem, seed_catalogue
@@ -55,7 +56,7 @@ TOWNS, VILLAGES_PER_TOWN = 16, 20
 HOUSEHOLDS = 50_000
 REQUESTS = 500_000
 PER_DAY = 1_000
-VISITS, REFERRALS, LEADS = 100_000, 5_000, 5_000
+VISITS, REFERRALS, LEADS, APPLICATIONS = 100_000, 5_000, 5_000, 5_000
 FIRST_DAY = dt.date(2025, 1, 1)
 NOW = dt.datetime(2026, 5, 20, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 in the county, after the last request
 EXPORT_FIRST_DAY = 300  # 100 days of 1,000 requests: exactly 100,000 rows
@@ -205,6 +206,23 @@ def seed_matters(conn, cipher, people: list[tuple[int, int, int]], rng: random.R
                       "reports": 1, "status": rng.choice(("verified", "verified", "closed", "open")), "deadline": deadline, "created_at": deadline - dt.timedelta(days=2),
                       "updated_at": deadline - dt.timedelta(days=1)})
     _insert(conn, Lead.__table__, leads)
+    seed_applications(conn, matter, people, rng)
+
+
+def seed_applications(conn, subject: str, people: list[tuple[int, int, int]], rng: random.Random) -> None:
+    """Applications the towns reviewed: 90 % decided before their deadline, some late (clock alerts)."""
+    towns = dict(conn.execute(select(Village.id, Village.town_id)).all())
+    rows = []
+    for n in range(APPLICATIONS):
+        _, _, village = people[rng.randrange(len(people))]
+        deadline = local_moment(rng.randrange(500), 300)
+        decided = deadline - dt.timedelta(hours=rng.choice((30, 20, 5, -3)))
+        rows.append({"number": f"SQ{n:07d}", "village_id": village, "town_id": towns[village], "source": "resident", "subject_enc": subject, "status": "approved",
+                     "assigned_post": "town_a", "stage_started_at": deadline - dt.timedelta(days=2), "deadline": None, "decided_at": decided, "created_at": deadline - dt.timedelta(days=4),
+                     "updated_at": decided})
+    _insert(conn, Application.__table__, rows)
+    conn.execute(text("INSERT INTO clock_alerts (subject, subject_id, stage, at) SELECT 'application', id, 'town_review:town', stage_started_at + interval '2 days' "
+                      "FROM applications WHERE decided_at > stage_started_at + interval '2 days'"))
 
 
 def seed_staff(ctx, towns: list[int]) -> None:
@@ -233,7 +251,7 @@ def build_county(ctx) -> float:
         seed_requests(conn, ctx.cipher, people, providers, rng)
         say("audit trail")
         seed_trail(conn)
-        say("visits, referrals, leads")
+        say("visits, referrals, leads, applications")
         seed_matters(conn, ctx.cipher, people, rng)
     seed_staff(ctx, towns)
     with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

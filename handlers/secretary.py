@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.staff import staff_of
 from handlers.turn import Answer, Turn
+from models.applications import awaiting_first_review
 from models.calendar import local_today
 from models.catalogue import load_catalogue
 from models.leads import LeadStatus, open_leads
@@ -20,6 +21,8 @@ REQUESTS = "【服务单】"
 REQUEST_LINE = "· {number} {who} {item}：{status}"
 LEADS = "【群众报告的线索】（回复“核实”处理）"
 LEAD_LINE = "· {number} {urgent}{situations}，{deadline}前核实"
+APPLICATIONS = "【待初审的救助申请】（回复“初审”办理）"
+APPLICATION_LINE = "· {number}，{deadline}前完成初审"
 VISITS = "【逾期探访】"
 VISIT_LINE = "· T{id} {who}，应于{due}探访{volunteer}"
 REFERRALS = "【待转介】"
@@ -37,7 +40,7 @@ def on_todo(turn: Turn) -> Answer | None:
 
 def todo(turn: Turn, staff) -> str:
     village = staff.village
-    sections = [_requests(turn, village.id), _leads(turn, village.id), _visits(turn, village.id), _referrals(turn, village.id)]
+    sections = [_requests(turn, village.id), _leads(turn, village.id), _applications(turn, village.id), _visits(turn, village.id), _referrals(turn, village.id)]
     lines = [line for section in sections for line in section]
     if not lines:
         return NOTHING.format(village=village.name)
@@ -54,6 +57,11 @@ def _leads(turn: Turn, village_id: int) -> list[str]:
     rows = [lead for lead in open_leads(turn.db, village_id) if lead.status == LeadStatus.OPEN.value]
     lines = [LEAD_LINE.format(number=lead.number, urgent="【紧急】" if lead.urgent else "", situations="、".join(SITUATION.get(s, s) for s in lead.situations), deadline=when(lead.deadline)) for lead in rows]
     return [LEADS, *lines] if lines else []
+
+
+def _applications(turn: Turn, village_id: int) -> list[str]:
+    rows = awaiting_first_review(turn.db, village_id)
+    return [APPLICATIONS] + [APPLICATION_LINE.format(number=a.number, deadline=when(a.deadline)) for a in rows] if rows else []
 
 
 def _visits(turn: Turn, village_id: int) -> list[str]:

@@ -101,12 +101,12 @@ def _queue_line(turn: Turn, staff, item: QueueItem, calendar: WorkCalendar) -> s
     app = item.application
     takeover = TAKEOVER if item.takeover and staff.role == Role.TOWN_B.value else ""
     return QUEUE_LINE.format(number=app.number, village=_village(turn, app.village_id), who=mask_name(_decrypt(turn, app.subject_enc)),
-                             advice=ADVICE[app.village_recommends], countdown=countdown(app.deadline, turn.now, calendar), takeover=takeover)
+                             advice=ADVICE[app.village_recommends], countdown=_countdown(app.deadline, turn.now, calendar), takeover=takeover)
 
 
 def _referral_line(turn: Turn, referral: Referral, calendar: WorkCalendar) -> str:
     return REFERRAL_LINE.format(number=referral.number, village=_village(turn, referral.village_id), department=referral.department,
-                                countdown=countdown(referral.deadline, turn.now, calendar))
+                                countdown=_countdown(referral.deadline, turn.now, calendar))
 
 
 def _detail(turn: Turn, staff, number: str) -> str:
@@ -121,11 +121,11 @@ def _detail(turn: Turn, staff, number: str) -> str:
         number=app.number, status=app.state.label, who=_decrypt(turn, app.subject_enc), contact=_decrypt(turn, app.contact_enc) or "无",
         source=SOURCE_LEAD.format(lead=lead.number) if lead else SOURCE_RESIDENT, advice=ADVICE[app.village_recommends],
         team=f"{app.surveyor_1}、{app.surveyor_2}", reviewed=when(app.village_reviewed_at), findings=_decrypt(turn, app.findings_enc) or "无",
-        countdown=countdown(app.deadline, turn.now, calendar),
+        countdown=_countdown(app.deadline, turn.now, calendar),
     )
 
 
-def countdown(deadline, now, calendar: WorkCalendar) -> str:
+def _countdown(deadline, now, calendar: WorkCalendar) -> str:
     """剩1个工作日 / 今天到期 / 已超期, counted in county working days."""
     if now >= deadline:
         return COUNTDOWN_OVER.format(deadline=when(deadline))

@@ -53,7 +53,7 @@ TO_APPLICANT = {
     "transferred": "{whose} {number} 需要由{department}办理，乡镇已转介（编号 {referral}），会在 {deadline} 前转过去，并告诉您结果。",
 }
 WHOSE_RESIDENT = "您的救助申请"
-WHOSE_REPORTER = "您反映的{who}的救助申请"
+WHOSE_REPORTER = "您反映情况后登记的救助申请"
 TO_VILLAGE = "【审核结果】救助申请 {number}（{who}）：{result}。"
 RESULT = {"approved": "已通过", "rejected": "未通过，原因：{explanation}", "transferred": "已转介{department}（{referral}）"}
 TAKEN_OVER = "【B岗已接手】救助申请 {number} 已由B岗{name}办理：{result}。"
@@ -421,7 +421,7 @@ def _decision_notices(db: Session, cipher, app: Application, referral: Referral 
     values = {"number": app.number, "explanation": explanation, "department": app.department or "",
               "referral": referral.number if referral else "", "deadline": when(referral.deadline) if referral else ""}
     who = mask_name(cipher.decrypt(app.subject_enc))
-    whose = WHOSE_RESIDENT if _residents(db, app) else WHOSE_REPORTER.format(who=who)
+    whose = WHOSE_RESIDENT if _residents(db, app) else WHOSE_REPORTER
     result = RESULT[app.status].format(**values)
     notices = to_all(applicants(db, cipher, app), TO_APPLICANT[app.status].format(whose=whose, **values), "review")
     notices += to_all((s.openid for s in village_staff(db, app.village_id)), TO_VILLAGE.format(number=app.number, who=who, result=result), "review")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from models.applications import Application
 from models.areas import Village
 from models.audit import AuditEntry, Channel
 from models.households import Household
@@ -23,6 +24,7 @@ from models.visits import Visit
 
 SUBJECT_LABELS = {
     "request": "服务请求",
+    "application": "救助申请",
     "referral": "转介",
     "lead": "线索",
     "visit": "探访",
@@ -118,6 +120,7 @@ def _in_town(town_id: int):
     return or_(
         about("request", select(ServiceRequest.id).where(ServiceRequest.village_id.in_(villages))),
         about("referral", select(Referral.id).where(Referral.village_id.in_(villages))),
+        about("application", select(Application.id).where(Application.village_id.in_(villages))),
         about("lead", select(Lead.id).where(Lead.village_id.in_(villages))),
         about("visit", select(Visit.id).where(Visit.village_id.in_(villages))),
         about("household", select(Household.id).where(Household.village_id.in_(villages))),

@@ -8,7 +8,7 @@ villages. ``town_id`` scopes everything to one town (town staff, or the county d
 |---|---|
 | households by distress level | each household's latest assessment (未评估 without one) |
 | open requests by status | service requests not completed, cancelled or referred |
-| review deadline met | leads (线索) due in the period: handled before the clock reached the town |
+| review deadline met | applications the town decided in the period (or still waiting past their deadline): decided before the clock passed the town review's deadline (2 working days) |
 | transfer deadline met | referrals (转介) due in the period: transferred by their deadline |
 | visit coverage | visits due in the period up to today: done by their due date |
 | satisfaction | requests rated in the period (completed then): 满意 or 基本满意 |
@@ -21,14 +21,14 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Index, and_, exists, func, select
+from sqlalchemy import Index, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.alerts import Alert
+from models.applications import Application, ApplicationStatus
 from models.areas import Town, Village
 from models.calendar import day_start, local_today
 from models.households import Assessment, Household, Member, mask_name
-from models.leads import Lead, LeadStatus
 from models.requests import Referral, RequestStatus, ServiceRequest
 from models.sql import local_date
 from models.visits import Visit, VisitStatus
@@ -39,6 +39,8 @@ SATISFIED = ("satisfied", "basic")
 ESCALATION_STAGES = ("town_a", "town_b", "county")
 MISSED_STAGES = ("town", "county")
 """Clock stages that mean a lead's deadline passed while it was still open."""
+MISSED_REVIEW_STAGES = ("town_review:town", "town_review:county")
+"""Clock stages that mean the town's review of an application passed its deadline."""
 
 #: the overview's look-ups, as the benchmark's county of 500,000 requests needs them
 LATEST_ASSESSMENT_INDEX = Index("ix_assessments_household_latest", Assessment.household_id, Assessment.assessed_at.desc(), Assessment.id.desc())
@@ -226,17 +228,18 @@ def _open_requests(db: Session, in_scope):
 
 
 def _reviews(db: Session, now: dt.datetime, period: Period, in_scope):
+    """The town's review of applications (2 working days): met when decided before the clock
+    reached the deadline; missed when the clock did, or when one still waits past it."""
     start, end = period.bounds()
-    missed_alert = exists().where(Alert.subject == "lead", Alert.subject_id == Lead.id, Alert.stage.in_(MISSED_STAGES))
-    still_open = Lead.status == LeadStatus.OPEN.value
-    settled = (~still_open) | (Lead.deadline < now)
-    met = and_(~still_open, ~missed_alert)
+    missed_alert = exists().where(Alert.subject == "application", Alert.subject_id == Application.id, Alert.stage.in_(MISSED_REVIEW_STAGES))
+    decided = Application.decided_at.is_not(None)
+    waiting_late = and_(Application.status == ApplicationStatus.TOWN_REVIEW.value, Application.deadline < now, Application.deadline >= start, Application.deadline < end)
     query = (
-        select(Lead.village_id, func.count(), func.count().filter(met))
-        .where(Lead.deadline >= start, Lead.deadline < end, settled, Lead.village_id.is_not(None))
-        .group_by(Lead.village_id)
+        select(Application.village_id, func.count(), func.count().filter(and_(decided, ~missed_alert)))
+        .where(or_(and_(decided, Application.decided_at >= start, Application.decided_at < end), waiting_late))
+        .group_by(Application.village_id)
     )
-    return db.execute(_scoped(query, Lead.village_id, in_scope)).all()
+    return db.execute(_scoped(query, Application.village_id, in_scope)).all()
 
 
 def _transfers(db: Session, now: dt.datetime, period: Period, in_scope):
@@ -273,14 +276,17 @@ def _ratings(db: Session, period: Period, in_scope):
 
 
 def _escalated_requests(db: Session, period: Period, in_scope):
+    """Each alert looks its request's village up by primary key (a correlated subquery): a few
+    thousand index look-ups, where a join would scan every request."""
     start, end = period.bounds()
-    query = (
-        select(ServiceRequest.village_id, func.count(func.distinct(Alert.subject_id)))
-        .join(ServiceRequest, ServiceRequest.id == Alert.subject_id)
+    village = select(ServiceRequest.village_id).where(ServiceRequest.id == Alert.subject_id).scalar_subquery().label("village_id")
+    alerts = (
+        select(village, Alert.subject_id)
         .where(Alert.subject == "request", Alert.stage.in_(ESCALATION_STAGES), Alert.at >= start, Alert.at < end)
-        .group_by(ServiceRequest.village_id)
+        .subquery("escalated")
     )
-    return db.execute(_scoped(query, ServiceRequest.village_id, in_scope)).all()
+    query = select(alerts.c.village_id, func.count(func.distinct(alerts.c.subject_id))).group_by(alerts.c.village_id)
+    return db.execute(_scoped(query, alerts.c.village_id, in_scope)).all()
 
 
 def _escalated_visits(db: Session, period: Period, in_scope):

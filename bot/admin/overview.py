@@ -28,7 +28,7 @@ def _charts(data: supervision.Overview) -> dict:
         "requests": charts.stacked_bars("chart-requests", "未办结的服务请求（件）", statuses, status_series, "件"),
         "visits": charts.percent_bars("chart-visits", "探访按时完成率", [(r.name, r.visit_pct) for r in rows]),
         "deadlines": charts.percent_bars("chart-transfer", "转介按时转办率", [(r.name, r.transfer_pct) for r in rows]),
-        "reviews": charts.percent_bars("chart-review", "线索按时核实率", [(r.name, r.review_pct) for r in rows]),
+        "reviews": charts.percent_bars("chart-review", "申请按时审核率", [(r.name, r.review_pct) for r in rows]),
         "satisfaction": charts.percent_bars("chart-satisfaction", "满意率（满意+基本满意）", [(r.name, r.satisfaction_pct) for r in rows], good=95.0, fair=85.0),
     }
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from models import audit
 from models.alerts import claim
+from models.applications import Application
 from models.areas import Town, Village, get_or_create_town, get_or_create_village
 from models.calendar import COUNTY_TZ
 from models.catalogue import ServiceItem, seed_catalogue
@@ -146,4 +147,17 @@ def provider(db, name: str, villages: list[Village], items: tuple[str, ...] = ("
     row = Provider(name=name, daily_capacity=10, villages=list(villages), item_rows=[db.get(ServiceItem, c) for c in items])
     db.add(row)
     db.flush()
+    return row
+
+
+def application(db, cipher, village: Village, deadline: dt.datetime, decided_at: dt.datetime | None = None, missed: bool = False) -> Application:
+    """An application in the town's review (deadline ``deadline``), decided at ``decided_at``;
+    ``missed``: the clock reached the town review's deadline first."""
+    row = Application(number=next_number(db, "SQ", deadline.date()), village_id=village.id, town_id=village.town_id, source="resident", subject_enc=cipher.encrypt("王桂英"),
+                      status="approved" if decided_at else "town_review", stage_started_at=deadline - dt.timedelta(days=2), deadline=None if decided_at else deadline,
+                      decided_at=decided_at, assigned_post="town_a", updated_at=decided_at or deadline)
+    db.add(row)
+    db.flush()
+    if missed:
+        claim(db, "application", row.id, "town_review:town", deadline)
     return row

@@ -37,10 +37,11 @@ def scene(ctx, county):
         b.referral(db, cipher, chengbei, deadline=now - 3 * DAY, transferred_at=now - 2 * DAY)  # late
         b.referral(db, cipher, chengbei, deadline=now - DAY)  # pending, past its deadline
         b.referral(db, cipher, chengbei, deadline=now + DAY)  # not due yet: not counted
-        b.lead(db, cipher, chengbei, deadline=now - 3 * DAY, status="verified")  # met
-        b.lead(db, cipher, chengbei, deadline=now - 3 * DAY, status="verified", missed=True)  # handled after the clock reached the town
-        b.lead(db, cipher, chengbei, deadline=now - DAY)  # open, past its deadline
-        b.lead(db, cipher, chengbei, deadline=now + DAY)  # not due yet
+        b.application(db, cipher, chengbei, deadline=now - 3 * DAY, decided_at=now - 4 * DAY)  # met
+        b.application(db, cipher, chengbei, deadline=now - 3 * DAY, decided_at=now - 2 * DAY, missed=True)  # decided after the clock passed the deadline
+        b.application(db, cipher, chengbei, deadline=now - DAY)  # still waiting, past its deadline
+        b.application(db, cipher, chengbei, deadline=now + DAY)  # not due yet
+        b.lead(db, cipher, chengbei, deadline=now - DAY)  # leads are the village's, not the town's review
         b.visit(db, h1, dt.date(2026, 5, 1), done_on=dt.date(2026, 4, 30))
         b.visit(db, h2, dt.date(2026, 5, 10), done_on=dt.date(2026, 5, 12))
         b.visit(db, h3, dt.date(2026, 6, 1), escalated=True)

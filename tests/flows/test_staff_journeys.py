@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot.demo import PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
+from bot.demo import NEIGHBOUR, PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
 from models.households import Member
 from models.invites import create_invite
+from models.leads import Lead
 from models.requests import RequestStatus, ServiceRequest
 from models.staff import Role, Staff
 from models.visits import Visit
@@ -162,3 +163,33 @@ def test_secretary_todo_lists_only_their_village(chat, ctx, county):
     chat.run(RESIDENT, "> 求助\n> 1\n> 帮办代办\n> 买药\n> 尽快\n> 对\n> 是\n")
     chat.run(SECRETARY, "> 待办\n< 城北村待办\n< 王桂英\n< 帮办代办")
     chat.run(RESIDENT, "> 待办\n<! 城北村待办")
+
+
+def test_secretary_verifies_a_lead_into_an_application_and_closes_another(chat, ctx, county):
+    script = "> 报告\n> 2\n> {who}\n> 城北村\n> {where}\n> 2\n> 没有\n> 不急\n> 是\n"
+    chat.run("o_named_reporter", "> 同意\n> 同意\n")  # consented, so they may leave their name
+    chat.run("o_named_reporter", script.format(who="村西头的李大爷", where="5组路口"))
+    chat.run(NEIGHBOUR, "> 报告\n> 桥边的周奶奶\n> 城北村\n> 桥边第二家\n> 1\n> 没有\n> 不急\n> 是\n< 编号BG")
+    chat.run(SECRETARY, """
+        > 待办
+        < 群众报告的线索
+        > 核实
+        < 核实哪一条
+        > 1
+        < 李大爷
+        > 1
+        < 已转为救助申请 SQ
+        > 核实
+        < 周奶奶
+        > 3
+        < 说明情况
+        > 上门看过，家人已接回照顾
+        < 已关闭线索
+        > 待办
+        < 待初审的救助申请
+    """)
+    with ctx.Session() as db:
+        statuses = sorted(lead.status for lead in db.scalars(select(Lead)))
+    assert statuses == ["closed", "converted"]
+    assert any("登记为救助申请" in n or "SQ" in n for n in chat.inbox("o_named_reporter"))
+    assert chat.inbox(NEIGHBOUR) == []  # anonymous reporters are never contacted
