@@ -205,7 +205,7 @@ def _kill_group(pgid: int) -> None:
 
 
 def raise_on_sigterm() -> None:
-    """Turn SIGTERM (and SIGHUP) into KeyboardInterrupt, so ``finally`` blocks stop the servers.
+    """Turn SIGTERM, SIGHUP and SIGINT into KeyboardInterrupt, so ``finally`` blocks stop the servers.
 
     Only in this process: a forked helper that inherits the handler dies the default way.
     """
@@ -220,6 +220,8 @@ def raise_on_sigterm() -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGHUP, handler)
+    # Ctrl-C, even when started in the background by a shell that ignores SIGINT there
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 # -- CPU accounting ------------------------------------------------------------------

@@ -37,6 +37,11 @@ class ItemForm:
     active: bool
 
 
+def all_items(db: Session) -> list[ServiceItem]:
+    """Every item, active or not, in the catalogue's order."""
+    return list(db.scalars(select(ServiceItem).order_by(ServiceItem.position)))
+
+
 def parse_eligibility(text: str) -> dict:
     """The eligibility JSON as typed by the county, checked against the rules' own reader."""
     try:

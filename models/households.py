@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.areas import Village
 from models.crypto import DataCipher
 from models.db import Base, IdPk, Timestamp
+from models.policy.assessment import assess
 from models.policy.facts import HouseholdFacts, MemberFacts
 from models.policy.groups import Disability, DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, SchoolingStage, SelfCare, TargetGroup, YouthProblem
 
@@ -171,3 +172,15 @@ def new_member(db: Session, cipher: DataCipher, household: Household, *, name: s
     )
     db.add(member)
     return member
+
+
+def record_assessment(db: Session, household: Household, assessor: str, now: dt.datetime, today: dt.date, thresholds, catalogue):
+    """Assess the household as it is recorded now and store the result (the needs ledger's row)."""
+    outcome = assess(household_facts(household, today), thresholds, catalogue)
+    db.add(Assessment(household_id=household.id, assessed_at=now, assessor=assessor, result=outcome.to_dict(),
+                      distressed_count=outcome.distressed_count, level=outcome.level.value, suggested_services=list(outcome.suggested_services)))
+    return outcome
+
+
+def village_households(db: Session, village_id: int) -> list[Household]:
+    return list(db.scalars(select(Household).where(Household.village_id == village_id).order_by(Household.head_name)))

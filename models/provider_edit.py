@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from models.areas import Village
+from models.areas import Town, Village
 from models.audit import Channel, record
 from models.catalogue import ServiceItem
 from models.catalogue_edit import EditError
-from models.providers import Provider
+from models.providers import Provider, provider_villages
 
 KINDS = {"organisation": "机构", "person": "个人"}
 MAX_CAPACITY = 1000
@@ -30,6 +30,23 @@ class ProviderForm:
     active: bool
     item_codes: frozenset[str]
     village_ids: frozenset[int]
+
+
+def providers_covering(db: Session, town_id: int | None) -> list[Provider]:
+    """Providers covering at least one village of the town (None: all), with items and villages loaded."""
+    query = select(Provider).options(selectinload(Provider.villages).selectinload(Village.town), selectinload(Provider.item_rows)).order_by(Provider.name)
+    if town_id is not None:
+        covering = select(provider_villages.c.provider_id).join(Village, Village.id == provider_villages.c.village_id).where(Village.town_id == town_id)
+        query = query.where(Provider.id.in_(covering))
+    return list(db.scalars(query))
+
+
+def villages_by_town(db: Session) -> list[tuple[str, list[Village]]]:
+    """Every village under its town's name, for choosing what a provider covers."""
+    found: dict[str, list[Village]] = {}
+    for village, town in db.execute(select(Village, Town.name).join(Town, Town.id == Village.town_id).order_by(Town.name, Village.name)):
+        found.setdefault(town, []).append(village)
+    return list(found.items())
 
 
 def _snapshot(provider: Provider) -> dict:

@@ -190,6 +190,20 @@ def _fill(rows: dict[int, AreaStats], results, names: tuple[str, ...]) -> None:
                 setattr(rows[vid], name, int(value or 0))
 
 
+def towns(db: Session, town_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every town, or of one."""
+    query = select(Town.id, Town.name).order_by(Town.name)
+    if town_id is not None:
+        query = query.where(Town.id == town_id)
+    return [(tid, name) for tid, name in db.execute(query)]
+
+
+def village_info(db: Session, village_id: int):
+    """(id, village, town_id, town) of one village, or None."""
+    query = select(Village.id, Village.name.label("village"), Village.town_id, Town.name.label("town")).join(Town, Town.id == Village.town_id)
+    return db.execute(query.where(Village.id == village_id)).one_or_none()
+
+
 def _villages(db: Session, town_id: int | None):
     query = select(Village.id, Village.name, Town.name, Town.id).join(Town, Town.id == Village.town_id).order_by(Town.name, Village.name)
     if town_id is not None:

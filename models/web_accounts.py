@@ -117,6 +117,10 @@ def _failed(db: Session, account: WebAccount, now: dt.datetime) -> LoginResult:
     return LoginResult(LoginOutcome.LOCKED, account.id, until)
 
 
+def all_accounts(db: Session) -> list[WebAccount]:
+    return list(db.scalars(select(WebAccount).order_by(WebAccount.username)))
+
+
 def account_for_session(db: Session, account_id: int) -> WebAccount | None:
     """The account behind a session, if it may still use the back office."""
     account = db.get(WebAccount, account_id)

@@ -6,17 +6,12 @@ from __future__ import annotations
 import json
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from bot.admin.blueprint import bp
 from bot.admin.common import county_only, db, not_found, now, viewer
 from models.catalogue import ServiceItem
-from models.catalogue_edit import EditError, ItemForm, add_item, parse_eligibility, parse_providers, parse_unit_cost, update_item
+from models.catalogue_edit import EditError, ItemForm, add_item, all_items, parse_eligibility, parse_providers, parse_unit_cost, update_item
 from models.policy.catalogue import Category, Eligibility
-
-
-def _items() -> list[ServiceItem]:
-    return list(db().scalars(select(ServiceItem).order_by(ServiceItem.position)))
 
 
 def _audience(item: ServiceItem) -> str:
@@ -52,7 +47,7 @@ def _fields(item: ServiceItem | None) -> dict:
 @bp.get("/admin/catalogue")
 def catalogue():
     categories = {c.value: c.label for c in Category}
-    return render_template("admin/catalogue.html", items=_items(), categories=categories, audience=_audience)
+    return render_template("admin/catalogue.html", items=all_items(db()), categories=categories, audience=_audience)
 
 
 @bp.route("/admin/catalogue/<code>", methods=["GET", "POST"])

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from sqlalchemy import select
 
 from bot.admin.blueprint import bp
-from models.areas import Town
+from models.ledger import find_town, town_names
 from models.db import as_utc
 from models.staff import Role, Staff
-from models.web_accounts import AccountError, WebAccount, create_account, find_account, set_password, unlock
+from models.web_accounts import AccountError, all_accounts, create_account, find_account, set_password, unlock
 
 ROLE_CHOICES = [r.value for r in (Role.COUNTY, Role.TOWN_A, Role.TOWN_B)]
 ACTOR = "cli"
@@ -43,9 +42,9 @@ def _staff(db, staff_id: int | None, role: str | None, area: str | None, name: s
     if role != Role.COUNTY.value:
         if not area:
             raise click.ClickException("乡镇岗位请用 --area 指定乡镇。")
-        town = db.scalar(select(Town).where(Town.name == area.strip()))
+        town = find_town(db, area)
         if town is None:
-            known = "、".join(db.scalars(select(Town.name).order_by(Town.name))) or "（无）"
+            known = "、".join(town_names(db)) or "（无）"
             raise click.ClickException(f"没有乡镇“{area}”。系统中的乡镇：{known}")
     staff = Staff(name=name.strip(), role=role, town_id=town.id if town else None)
     db.add(staff)
@@ -104,7 +103,7 @@ def unlock_command(username: str) -> None:
 def list_users() -> None:
     ctx = _ctx()
     with ctx.Session() as db:
-        for account in db.scalars(select(WebAccount).order_by(WebAccount.username)):
+        for account in all_accounts(db):
             staff = account.staff
             where = staff.town.name if staff.town else "全县"
             state = "停用" if not account.active else ("锁定" if account.locked_until and as_utc(account.locked_until) > ctx.clock() else "正常")

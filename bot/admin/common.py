@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin import csrf
@@ -19,7 +18,7 @@ from models.budget import state_of
 from models.calendar import local, local_today
 from models.policy.budget import BudgetLevel
 from models.staff import Role
-from models.supervision import Period
+from models.supervision import Period, towns
 from models.web_accounts import account_for_session
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
@@ -198,10 +197,7 @@ def period_arg() -> Period:
 
 def town_choices() -> list[tuple[int, str]]:
     """Towns the viewer may choose: all for the county, their own for town staff."""
-    query = select(Town.id, Town.name).order_by(Town.name)
-    if not viewer().is_county:
-        query = query.where(Town.id == viewer().town_id)
-    return [(tid, name) for tid, name in db().execute(query)]
+    return towns(db(), None if viewer().is_county else viewer().town_id)
 
 
 # -- template filters ------------------------------------------------------------------------

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import render_template, request, url_for
-from sqlalchemy import select
 
 from bot.admin import charts
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_int, db, not_found, now, period_arg, town_choices, viewer
 from models import supervision
-from models.areas import Town, Village
+from models.areas import Town
 from models.service_ledger import SHORT_STATUS
 
 LEVEL_SERIES = (("高度困境", "#c62828"), ("中度困境", "#f9a825"), ("低度困境", "#2e7d32"), ("未评估", "#bdbdbd"))
@@ -56,7 +55,7 @@ def overview():
 
 @bp.get("/admin/villages/<int:village_id>")
 def village(village_id: int):
-    found = db().execute(select(Village.id, Village.name.label("village"), Village.town_id, Town.name.label("town")).join(Town, Town.id == Village.town_id).where(Village.id == village_id)).one_or_none()
+    found = supervision.village_info(db(), village_id)
     if found is None or not viewer().may_see_town(found.town_id):
         not_found()
     level = request_level()

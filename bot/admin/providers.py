@@ -4,32 +4,16 @@ see the providers that cover their villages. Saves are audited (``models.provide
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from bot.admin.blueprint import bp
 from bot.admin.common import county_only, db, not_found, now, viewer
-from models.areas import Town, Village
-from models.catalogue import ServiceItem
-from models.catalogue_edit import EditError
-from models.provider_edit import KINDS, ProviderForm, save_provider
-from models.providers import Provider, provider_villages
+from models.catalogue_edit import EditError, all_items
+from models.provider_edit import KINDS, ProviderForm, providers_covering, save_provider, villages_by_town
+from models.providers import Provider
 
 
-def _providers(town_id: int | None) -> list[Provider]:
-    query = select(Provider).options(selectinload(Provider.villages).selectinload(Village.town), selectinload(Provider.item_rows)).order_by(Provider.name)
-    if town_id is not None:
-        covering = select(provider_villages.c.provider_id).join(Village, Village.id == provider_villages.c.village_id).where(Village.town_id == town_id)
-        query = query.where(Provider.id.in_(covering))
-    return list(db().scalars(query))
-
-
-def _choices() -> tuple[list[ServiceItem], list[tuple[str, list[Village]]]]:
-    items = list(db().scalars(select(ServiceItem).order_by(ServiceItem.position)))
-    villages: dict[str, list[Village]] = {}
-    for village, town in db().execute(select(Village, Town.name).join(Town, Town.id == Village.town_id).order_by(Town.name, Village.name)):
-        villages.setdefault(town, []).append(village)
-    return items, list(villages.items())
+def _choices() -> tuple[list, list]:
+    return all_items(db()), villages_by_town(db())
 
 
 def _form() -> ProviderForm:
@@ -58,7 +42,7 @@ def _selected(provider: Provider | None) -> tuple[set[str], set[int]]:
 
 @bp.get("/admin/providers")
 def providers():
-    return render_template("admin/providers.html", providers=_providers(viewer().scope()), kinds=KINDS)
+    return render_template("admin/providers.html", providers=providers_covering(db(), viewer().scope()), kinds=KINDS)
 
 
 def _edit(provider: Provider | None):

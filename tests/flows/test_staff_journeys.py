@@ -193,3 +193,42 @@ def test_secretary_verifies_a_lead_into_an_application_and_closes_another(chat, 
     assert statuses == ["closed", "converted"]
     assert any("登记为救助申请" in n or "SQ" in n for n in chat.inbox("o_named_reporter"))
     assert chat.inbox(NEIGHBOUR) == []  # anonymous reporters are never contacted
+
+
+def test_volunteer_runs_the_ten_indicator_assessment_by_chat(chat, ctx, county):
+    replies = chat.run(VOLUNTEER, """
+        > 评估
+        < 评估哪一户
+        > 王桂英
+        < 每月总收入
+        > 六百二十元
+        < 620元
+        > 对
+        < 刚性支出
+        > 400
+        > 对
+        < 几处住房
+        > 1
+        < 面积
+        > 45平方米
+        < 家庭结构
+        > 留守
+        < 社会保障
+        > 有
+        < 社会活动
+        > 0
+        < 儿童、青少年
+        > 0
+        < 和登记的一样吗
+        > 一样
+        < 王桂英家评估完成
+        < 收入：困境
+        < 家庭结构：困境
+        < 建议服务
+    """)
+    from models.households import Assessment
+
+    with ctx.Session() as db:
+        stored = db.scalar(select(Assessment).order_by(Assessment.id.desc()))
+    assert stored.assessor.startswith("staff:") and stored.result["indicators"]["income"]["distressed"]
+    assert "困境程度【" in replies[-1] and "服务目标" in replies[-1]
