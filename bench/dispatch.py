@@ -11,9 +11,11 @@ those notices is not timed. For comparison the one-job-per-request path (``dispa
 jobs, as a request saved by the chat is dispatched) is timed with one worker, 1,000 providers
 and 2,000 requests.
 
-Visit scan: 100,000 assisted people (target groups in the county's rough proportions), 70 % with
-one or two done visits, 2 volunteers per village; ``schedule_due_visits`` in one transaction
-(the INSERT … SELECT of every due visit), then again (nothing left to insert).
+Visit scan: 100,000 assisted people (target groups in the county's rough proportions), 2
+volunteers per village, a county that keeps its schedule (90 % visited within their interval,
+10 % never); ``schedule_due_visits`` in one transaction (the INSERT … SELECT of every visit due
+within the month), then again (nothing left to add); then the backfill of a first deployment,
+the same people with no visit recorded, so that every one of them is due at once.
 
 Stores: database ``jzt_bench_dispatch`` (dropped and migrated) and Redis db 13 (flushed).
 Output: one figure a line, ``metric: value unit``. Worker processes are stopped at the end.
@@ -32,7 +34,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from redis import Redis
 from rq import Worker
 from rq.suspension import resume, suspend
 from sqlalchemy import func, insert, select, text
@@ -49,6 +50,7 @@ from models.households import Household, Member
 from models.providers import Provider, provider_items, provider_villages
 from models.requests import ServiceRequest
 from models.staff import Role, Staff
+from models.policy.visits import visit_interval_months
 from models.visit_schedule import schedule_due_visits
 from models.visits import Visit
 from workers import context as worker_context
@@ -128,12 +130,19 @@ def seed_requests(db, cipher: DataCipher, pairs: list[tuple[int, str]], people: 
     db.execute(insert(ServiceRequest), rows)
 
 
-def seed_done_visits(db, people: dict[int, list[int]], rng: random.Random) -> int:
+def seed_kept_visits(db, people: dict[int, list[int]], rng: random.Random) -> int:
+    """A county that keeps its schedule: 90 % of people were last visited within their interval
+    (so their next visit falls due some time in the coming interval), a third of those once
+    more before; the other 10 % were never visited."""
+    groups = dict(db.execute(select(Member.id, Member.groups)).all())
     rows = []
     for village, members in people.items():
         for mid in members:
-            for n in range(rng.choice((0, 0, 0, 1, 1, 1, 1, 2, 2, 2))):
-                done = dt.datetime(2025, 1, 1, 2, tzinfo=dt.timezone.utc) + dt.timedelta(days=130 * n + rng.randint(0, 129), hours=rng.randint(0, 10))
+            if rng.random() < 0.1:
+                continue
+            days = 30 * visit_interval_months(groups[mid])
+            last = NOW - dt.timedelta(days=rng.randint(1, days - 1), hours=rng.randint(0, 10))
+            for done in (last, last - dt.timedelta(days=days)) if rng.random() < 0.33 else (last,):
                 rows.append({"member_id": mid, "village_id": village, "kind": "routine", "due_date": done.date(), "status": "done", "completed_at": done, "photos": []})
     for start in range(0, len(rows), 20_000):
         db.execute(insert(Visit), rows[start:start + 20_000])
@@ -239,30 +248,42 @@ def dispatch_case(ctx, providers: int, workers: int, per_request_jobs: bool = Fa
         people = seed_people(db, ctx.cipher, villages, requests, rng)
         seed_requests(db, ctx.cipher, pairs, people, rng, requests)
         seed_calendar(db, [2025, 2026])
-    with ctx.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
+    _analyze(ctx)
     elapsed, escalated = time_dispatch(ctx, workers, per_request_jobs)
     path = "one job per request" if per_request_jobs else "backlog jobs"
     _note(f"{providers} providers, {workers} worker(s), {path}: {requests} requests in {elapsed:.1f} s, {escalated} went to the town")
     return requests / elapsed, escalated
 
 
-def visit_case(ctx) -> tuple[float, float, int, int]:
+def visit_case(ctx) -> dict[str, tuple[float, int]]:
+    """The daily scan over 100,000 people (first run, then again), then the same people with no
+    visit ever recorded: every one of them due at once (a first deployment's backfill)."""
     reset_postgres(DATABASE_URL)
     rng = random.Random(100)
     with ctx.Session.begin() as db:
         villages, _ = seed_county(db, ctx.cipher)
         people = seed_people(db, ctx.cipher, villages, PEOPLE, rng)
-        done = seed_done_visits(db, people, rng)
+        done = seed_kept_visits(db, people, rng)
+    _analyze(ctx)
+    _note(f"{PEOPLE} assisted people, {done} visits done before")
+    timings = {"scan": _timed_scan(ctx), "rescan": _timed_scan(ctx)}
+    with ctx.engine.begin() as conn:
+        conn.execute(text("TRUNCATE visits"))
+    _analyze(ctx)
+    timings["backfill"] = _timed_scan(ctx)
+    return timings
+
+
+def _timed_scan(ctx) -> tuple[float, int]:
+    started = time.perf_counter()
+    with ctx.Session.begin() as db:
+        created = schedule_due_visits(db, NOW, load_thresholds(db))
+    return time.perf_counter() - started, created
+
+
+def _analyze(ctx) -> None:
     with ctx.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
-    timings = []
-    for _ in range(2):
-        started = time.perf_counter()
-        with ctx.Session.begin() as db:
-            created = schedule_due_visits(db, NOW, load_thresholds(db))
-        timings.append((time.perf_counter() - started, created))
-    return timings[0][0], timings[1][0], timings[0][1], done
 
 
 def _note(text: str) -> None:
@@ -279,7 +300,7 @@ def main() -> None:
             for workers in (1, 2):
                 results[(providers, workers)], _ = dispatch_case(ctx, providers, workers)
         per_job, _ = dispatch_case(ctx, 1_000, 1, per_request_jobs=True, requests=PER_JOB_REQUESTS)
-        scan, rescan, created, done = visit_case(ctx)
+        visits = visit_case(ctx)
     finally:
         flush_redis(REDIS_URL)
         ctx.engine.dispose()
@@ -290,9 +311,11 @@ def main() -> None:
     print(f"dispatch_assignments_per_s_2_workers_10k_providers: {results[(10_000, 2)]:.0f} assignments/s")
     print(f"dispatch_cost_growth_x: {growth:.2f} x")
     print(f"dispatch_one_job_per_request_per_s_1_worker: {per_job:.0f} assignments/s")
-    print(f"visit_scan_seconds: {scan:.2f} s")
-    print(f"visit_scan_visits_created: {created} visits")
-    print(f"visit_rescan_seconds: {rescan:.2f} s")
+    print(f"visit_scan_seconds: {visits['scan'][0]:.2f} s")
+    print(f"visit_scan_visits_created: {visits['scan'][1]} visits")
+    print(f"visit_rescan_seconds: {visits['rescan'][0]:.2f} s")
+    print(f"visit_backfill_seconds: {visits['backfill'][0]:.2f} s")
+    print(f"visit_backfill_visits_created: {visits['backfill'][1]} visits")
 
 
 if __name__ == "__main__":

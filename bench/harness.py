@@ -8,6 +8,7 @@ left behind, so a benchmark never leaves a process running.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -263,7 +264,7 @@ def _processes() -> dict[int, tuple[str, int, float]]:
 class CpuMeter:
     """Where the machine's CPU went during a run: the server, its stores, the load, the rest.
 
-    "stores" is Redis plus the PostgreSQL backends connected to ``database``. The rest
+    "stores" is Redis (a shared process) plus the PostgreSQL backends connected to ``database``. The rest
     ("other") is everything else on the machine (other jobs, other databases, kernel
     softirq work not charged to a process): when it is high, the run was disturbed.
     """
@@ -304,8 +305,6 @@ class CpuMeter:
 
 
 def _own_cpu() -> float:
-    import resource
-
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)

@@ -50,6 +50,17 @@ REPLY_MUST_CONTAIN = "求助"
 DISTURBED_CORES = 0.25
 
 
+def write_message_log(env: dict[str, str]) -> None:
+    """Read-only turns are logged in batches by a periodic job (workers.message_log); run it
+    to the end, as production's ``rq cron`` would within seconds, before counting rows."""
+    from workers import context
+    from workers.message_log import flush_message_log, pending
+
+    ctx = context.install(context.build(Settings.from_env(env)))
+    while pending(ctx):
+        flush_message_log()
+
+
 def log(text: str) -> None:
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
@@ -191,6 +202,7 @@ class Bench:
         for problem in problems[:5]:
             log(f"{target.name}: {problem}")
         if target.name == "webhook":
+            write_message_log(self.env)
             rows = harness.count_rows(self.database_url, "inbound_messages")
             answered = sum(r.responses - r.non200 - r.unsealed - r.reused for r in [target.warm, *target.rounds])
             target.unrecorded = max(0, answered - rows)

@@ -18,7 +18,7 @@ from conversations import menu
 from conversations.inputs import UserInput
 from handlers.router import route
 from handlers.turn import Answer, Turn
-from models.messages import Channel, OutboundStatus, record_inbound, record_outbound
+from models.messages import Channel, OutboundStatus, insert_logged, record_inbound, record_outbound
 from workers.context import Context
 from conversations.state import StateStore
 from handlers.handover import hand_over
@@ -26,6 +26,7 @@ from models.calendar import load_work_calendar
 from models.catalogue import load_thresholds
 from models.residents import bindings_of
 from models.visit_schedule import schedule_urgent_visit
+from workers import message_log
 from workers.dispatch import enqueue_dispatch
 from workers.jobs import enqueue_send, schedule_dialogue_timer
 
@@ -88,31 +89,49 @@ class Services:
         turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, remind_at, args))
 
 
-def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str) -> Answer:
-    """Process one message and return what to answer. Raises ``Duplicate``."""
+def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str, *, redis_ok: bool = True) -> Answer:
+    """Process one message and return what to answer. Raises ``Duplicate``.
+
+    ``redis_ok`` False: Redis could not deduplicate this delivery, so the database must.
+    """
     started = time.monotonic()
     services = Services(ctx)
     with services.state_store.lock(openid):
-        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body)
+        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok)
 
 
-def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body) -> Answer:
+def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok) -> Answer:
     now = ctx.clock()
+    body_enc = ctx.cipher.encrypt(body)
     with ctx.Session.begin() as db:
-        try:
-            inbound = record_inbound(db, openid, delivery_key, msg_type, ctx.cipher.encrypt(body), now)
-        except IntegrityError:
-            raise Duplicate(delivery_key) from None
         turn = Turn(openid=openid, input=user_input, now=now, db=db, services=services)
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
         late = time.monotonic() - started > ctx.settings.reply_budget_seconds
-        _record_answer(turn, answer, inbound.id, late)
+        logged_later = redis_ok and not db.info.get("wrote") and not late and len(answer.texts) <= 1
+        if not logged_later:
+            # this turn changed data: its message is recorded with it, and a second delivery
+            # of the same message fails here on the unique key and rolls back everything
+            try:
+                inbound = record_inbound(db, openid, delivery_key, msg_type, body_enc, now)
+            except IntegrityError:
+                raise Duplicate(delivery_key) from None
+            _record_answer(turn, answer, inbound.id, late)
+    if logged_later:
+        reply = ctx.cipher.encrypt(answer.texts[0]) if answer.texts else None
+        entry = {"openid": openid, "key": delivery_key, "type": msg_type, "body": body_enc, "reply": reply, "at": now.isoformat()}
+        turn.after_commit.insert(0, lambda: message_log.push(ctx, entry) or _log_now(ctx, entry))
     for callback in turn.after_commit:
         callback()
     if late:
         log.warning("turn for %s took over the reply budget; answering by customer-service message", msg_type)
         return Answer()
     return answer
+
+
+def _log_now(ctx: Context, entry: dict) -> None:
+    """Redis went away between the claim and now: write the log entry directly."""
+    with ctx.Session.begin() as db:
+        insert_logged(db, [entry])
 
 
 def _record_answer(turn: Turn, answer: Answer, inbound_id: int, late: bool) -> None:

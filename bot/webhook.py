@@ -72,7 +72,7 @@ def receive():
     if claim.state is ClaimState.DONE:
         return _sealed(protocol, query, claim.reply)
     try:
-        answer = inbound.handle(ctx, openid, key, message.type, user_input, body_for_record(message))
+        answer = inbound.handle(ctx, openid, key, message.type, user_input, body_for_record(message), redis_ok=claim.redis_ok)
     except inbound.Duplicate:
         return _plain(SUCCESS)
     except Exception:

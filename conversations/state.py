@@ -27,6 +27,8 @@ from models.dialogue import live_key, load_draft, save_draft
 log = logging.getLogger(__name__)
 
 STATE_TTL = dt.timedelta(days=14)
+#: the live copy of "no dialogue running"
+EMPTY = b""
 
 
 @dataclass
@@ -82,10 +84,20 @@ class StateStore:
         except RedisError:
             cached = None
             log.warning("state: Redis unavailable, reading the draft from the database")
+        if cached == EMPTY:
+            return DialogueState()
         if cached is not None:
             return DialogueState.from_json(self.cipher.decrypt(cached.decode()))
         stored = load_draft(db, openid)
-        return DialogueState.from_json(self.cipher.decrypt(stored)) if stored else DialogueState()
+        if stored is None:
+            self._remember_empty(openid)
+            return DialogueState()
+        return DialogueState.from_json(self.cipher.decrypt(stored))
+
+    def _remember_empty(self, openid: str) -> None:
+        """Most users have no dialogue running: say so in Redis, so the next turn skips the database."""
+        with contextlib.suppress(RedisError):
+            self.redis.set(self._key(openid), EMPTY, ex=int(self.ttl.total_seconds()))
 
     def stage(self, db: Session, openid: str, state: DialogueState) -> Callable[[], None]:
         """Save the draft in this transaction; return the Redis write for after commit."""
@@ -95,7 +107,7 @@ class StateStore:
         def publish() -> None:
             try:
                 if token is None:
-                    self.redis.delete(self._key(openid))
+                    self.redis.set(self._key(openid), EMPTY, ex=int(self.ttl.total_seconds()))
                 else:
                     self.redis.set(self._key(openid), token, ex=int(self.ttl.total_seconds()))
             except RedisError:

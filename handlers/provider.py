@@ -47,11 +47,11 @@ RESIDENT_DONE = "您的服务已完成（{item}，{number}）。满意吗？请�
 
 
 def on_provider(turn: Turn) -> Answer | None:
-    staff = staff_of(turn)
-    if staff is None or staff.role != Role.PROVIDER.value or not staff.provider_id:
-        return None
     found = COMMAND.match(turn.said.upper().replace("ＦＷ", "FW")) if turn.said else None
     if found is None:
+        return None
+    staff = staff_of(turn)
+    if staff is None or staff.role != Role.PROVIDER.value or not staff.provider_id:
         return None
     action, number, rest = ACTIONS[found.group(1)], found.group(2), found.group(3).strip()
     return Answer.say(HANDLERS[action](turn, staff.provider_id, number, rest))

@@ -32,8 +32,10 @@ SITUATION = {"alone_unseen": "独居老人多日未见", "ill_no_care": "生病�
 
 
 def on_todo(turn: Turn) -> Answer | None:
+    if turn.said not in WORDS:
+        return None
     staff = staff_of(turn)
-    if staff is None or staff.role not in ROLES or turn.said not in WORDS:
+    if staff is None or staff.role not in ROLES:
         return None
     return Answer.say(todo(turn, staff))
 

@@ -67,11 +67,11 @@ HANDED_ALREADY = "{number} 之前已经转交过了。"
 
 
 def on_town(turn: Turn) -> Answer | None:
-    staff = staff_of(turn)
-    if staff is None or staff.role not in TOWN_ROLES or staff.town_id is None:
-        return None
     found = COMMAND.match(turn.said) if turn.said else None
     if found is None:
+        return None
+    staff = staff_of(turn)
+    if staff is None or staff.role not in TOWN_ROLES or staff.town_id is None:
         return None
     action, number, rest = ACTIONS[found.group(1)], (found.group(2) or "").upper(), found.group(3).strip()
     if action == "show":

@@ -40,6 +40,9 @@ class Turn:
     @property
     def said(self) -> str:
         """What the user said, tidied (fillers and speech punctuation gone), or the menu key."""
+        return self.memo("said", self._tidy)
+
+    def _tidy(self) -> str:
         if self.input.kind is InputKind.MENU:
             return self.input.text
         if self.input.kind in (InputKind.TEXT, InputKind.VOICE):

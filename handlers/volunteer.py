@@ -29,11 +29,11 @@ SECRETARY_TOLD = "【探访退回】T{id} {who} 的探访被志愿者退回，�
 
 
 def on_volunteer(turn: Turn) -> Answer | None:
-    staff = staff_of(turn)
-    if staff is None or staff.role not in (Role.VOLUNTEER.value, Role.ASSISTANT.value):
-        return None
     found = COMMAND.match(turn.said.upper()) if turn.said else None
     if found is None:
+        return None
+    staff = staff_of(turn)
+    if staff is None or staff.role not in (Role.VOLUNTEER.value, Role.ASSISTANT.value):
         return None
     verb, number = found.group(1), found.group(2)
     if verb in ("任务", "我的任务"):

@@ -60,7 +60,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+    return track_writes(sessionmaker(engine, expire_on_commit=False))
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -75,3 +75,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def track_writes(factory: sessionmaker) -> sessionmaker:
+    """Mark a session's ``info["wrote"]`` once it inserts, updates or deletes anything, so a
+    caller can tell a turn that changed data from one that only read."""
+
+    @event.listens_for(factory, "after_flush")
+    def _flushed(session, _context) -> None:
+        session.info["wrote"] = True
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _executed(state) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info["wrote"] = True
+
+    return factory

@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import Base, IdPk, OpenId, Timestamp, utcnow
+from models.sql import insert_ignoring_conflicts
 
 
 class Channel(str, Enum):
@@ -128,3 +129,24 @@ def outbound_for(session: Session, openid: str, after_id: int = 0, limit: int = 
             .limit(limit)
         )
     )
+
+
+def insert_logged(session: Session, entries: list[dict]) -> int:
+    """Write batched log entries (an inbound message and its reply each), skipping any whose
+    inbound row is already there (a retry, or a batch written twice). Returns rows added."""
+    if not entries:
+        return 0
+    inbound = [
+        {"openid": e["openid"], "delivery_key": e["key"], "msg_type": e["type"], "body_enc": e["body"], "received_at": dt.datetime.fromisoformat(e["at"])}
+        for e in entries
+    ]
+    added = session.execute(insert_ignoring_conflicts(session, InboundMessage.__table__).returning(InboundMessage.id, InboundMessage.openid, InboundMessage.delivery_key), inbound).all()
+    ids = {(openid, key): row_id for row_id, openid, key in added}
+    replies = [
+        {"openid": e["openid"], "channel": Channel.REPLY.value, "kind": "reply", "body_enc": e["reply"], "status": OutboundStatus.SENT.value,
+         "attempts": 0, "inbound_id": ids[(e["openid"], e["key"])], "created_at": dt.datetime.fromisoformat(e["at"]), "sent_at": dt.datetime.fromisoformat(e["at"])}
+        for e in entries if e.get("reply") and (e["openid"], e["key"]) in ids
+    ]
+    if replies:
+        session.execute(OutboundMessage.__table__.insert(), replies)
+    return len(added)

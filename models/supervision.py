@@ -49,6 +49,14 @@ COMPLETED_INDEX = Index(
     ServiceRequest.completed_at,
     postgresql_include=["village_id", "rating", "item_code", "status"],
 )
+RATED_INDEX = Index(
+    "ix_requests_rated",
+    ServiceRequest.completed_at,
+    postgresql_include=["village_id", "rating"],
+    postgresql_where=ServiceRequest.rating.is_not(None),
+    sqlite_where=ServiceRequest.rating.is_not(None),
+)
+VISITS_DUE_INDEX = Index("ix_visits_due_covering", Visit.due_date, postgresql_include=["village_id", "status", "completed_at", "escalated"])
 OPEN_BY_VILLAGE_INDEX = Index(
     "ix_requests_open_village",
     ServiceRequest.village_id,
@@ -282,8 +290,8 @@ def _visits(db: Session, now: dt.datetime, period: Period, in_scope):
 def _ratings(db: Session, period: Period, in_scope):
     start, end = period.bounds()
     query = (
-        select(ServiceRequest.village_id, func.count(ServiceRequest.rating), func.count().filter(ServiceRequest.rating.in_(SATISFIED)))
-        .where(ServiceRequest.completed_at >= start, ServiceRequest.completed_at < end)
+        select(ServiceRequest.village_id, func.count(), func.count().filter(ServiceRequest.rating.in_(SATISFIED)))
+        .where(ServiceRequest.rating.is_not(None), ServiceRequest.completed_at >= start, ServiceRequest.completed_at < end)
         .group_by(ServiceRequest.village_id)
     )
     return db.execute(_scoped(query, ServiceRequest.village_id, in_scope)).all()

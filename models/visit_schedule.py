@@ -3,7 +3,9 @@
 ``schedule_due_visits`` gives every assisted person (a member with a target group) who has no
 open routine visit the next one, due as ``models.policy.visits.next_visit_due`` says: a whole
 number of months (by the strictest group) after the last done visit (any kind), or after
-registration. One INSERT … SELECT over a GROUP BY of done visits, whatever the county's size.
+registration; it is created once it falls due within ``visit_schedule_days`` (a month ahead),
+so a volunteer's list shows the coming month. One INSERT … SELECT over a GROUP BY of done
+visits, whatever the county's size.
 
 The visit goes to the volunteer who did the member's last visit, if still active; otherwise to
 one of the village's active volunteers (by member id, round robin); with no volunteer in the
@@ -33,7 +35,7 @@ from models.leads import Lead, LeadStatus
 from models.notices import Notice, to_all
 from models.policy.groups import TargetGroup
 from models.policy.thresholds import Thresholds
-from models.policy.visits import escalation_cutoff, urgent_visit_due, visit_interval_months
+from models.policy.visits import escalation_cutoff, schedule_horizon, urgent_visit_due, visit_interval_months
 from models.policy.workdays import WorkCalendar
 from models.requests import Referral
 from models.sql import add_months, insert_ignoring_conflicts, local_date
@@ -50,7 +52,8 @@ MAX_LINES = 10
 
 
 def schedule_due_visits(db: Session, now: dt.datetime, thresholds: Thresholds) -> int:
-    """Insert the next routine visit of every assisted person without an open one; returns how many."""
+    """Insert the next routine visit of every assisted person without an open one that falls due
+    within the schedule horizon; returns how many."""
     months = _interval_by_groups(db, thresholds)
     if not months:
         return 0
@@ -64,12 +67,13 @@ def schedule_due_visits(db: Session, now: dt.datetime, thresholds: Thresholds) -
     base = case((last.c.done > Member.registered_on, last.c.done), else_=Member.registered_on)
     open_routine = select(Visit.id).where(Visit.member_id == Member.id, Visit.kind == VisitKind.ROUTINE.value, Visit.status.in_(OPEN)).exists()
     staff_id, source = _with_volunteer(select(Member).join(Household, Household.id == Member.household_id).outerjoin(last, last.c.member_id == Member.id))
+    due = add_months(base, case(months, value=groups_text))
     visit = Visit.__table__.c
     rows = source.with_only_columns(
-        Member.id, Household.village_id, staff_id, literal(VisitKind.ROUTINE.value), add_months(base, case(months, value=groups_text)),
+        Member.id, Household.village_id, staff_id, literal(VisitKind.ROUTINE.value), due,
         literal(VisitStatus.DUE.value), literal(False), literal([], visit.photos.type), literal(False), literal(False), literal(False), literal(now, visit.created_at.type),
         maintain_column_froms=True,
-    ).where(groups_text.in_(list(months)), ~open_routine)
+    ).where(groups_text.in_(list(months)), ~open_routine, due <= schedule_horizon(local(now).date(), thresholds))
     columns = ["member_id", "village_id", "staff_id", "kind", "due_date", "status", "far", "photos", "reminded_before", "reminded_overdue", "escalated", "created_at"]
     stmt = insert_ignoring_conflicts(db, Visit.__table__).from_select(columns, rows)
     return db.execute(stmt.execution_options(preserve_rowcount=True)).rowcount

@@ -11,6 +11,7 @@ from rq import Queue, Retry
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
 from workers.context import Context, current
+from workers.message_log import flush_message_log
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 def send_outbound(outbound_id: int) -> str:
     ctx = current()
+    flush_message_log()  # the 48-hour window counts from the user's last message: log it first
     with ctx.Session.begin() as db:
         status = ctx.messenger.deliver(db, outbound_id)
     return status.value

@@ -3,6 +3,7 @@ the embedded dev worker runs it from its loop (``Schedule``).
 
 | what | how often | queue |
 |---|---|---|
+| ``flush_message_log``: the batched log of read-only turns into the database | every 5 seconds | default |
 | ``sweep``: outbound messages and requests never queued, abandoned jobs | every minute | default |
 | ``expire_offers_job``: offers past their deadline pass on | every 5 minutes | default |
 | ``run_clocks``: deadline warnings and escalations | every 15 minutes | low |
@@ -20,6 +21,7 @@ from typing import Callable
 from workers import jobs
 from workers.clocks import run_clocks
 from workers.dispatch import expire_offers_job, sweep_dispatch
+from workers.message_log import flush_message_log
 from workers.visits import visit_day
 
 
@@ -54,6 +56,7 @@ class Periodic:
 
 
 PERIODIC = (
+    Periodic(flush_message_log, "default", every=5, timeout=120),
     Periodic(sweep, "default", every=60, timeout=120),
     Periodic(expire_offers_job, "default", every=300, timeout=120),
     Periodic(run_clocks, "low", every=900, timeout=300),

@@ -97,6 +97,9 @@ class Thresholds:
     """A referral or lead still open this many working days after its deadline goes to the
     county (the chain: half-time warning to the village, the town at the deadline, then this)."""
 
+    visit_schedule_days: int = 31
+    """A routine visit is put on the volunteer's list this many days before it is due."""
+
     visit_remind_days_before: int = 3
     """The volunteer is reminded this many calendar days before a visit is due."""
 

@@ -59,6 +59,11 @@ def urgent_visit_due(
     return work_calendar.add_workdays(event_at, thresholds.urgent_visit_workdays)
 
 
+def schedule_horizon(today: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> date:
+    """Routine visits due on or before this day are put on the volunteer's list today."""
+    return today + timedelta(days=thresholds.visit_schedule_days)
+
+
 def reminder_date(due: date, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> date:
     """The volunteer is reminded from this day on (``visit_remind_days_before`` calendar days)."""
     return due - timedelta(days=thresholds.visit_remind_days_before)

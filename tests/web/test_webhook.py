@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from conversations import menu
 from models.messages import InboundMessage, OutboundMessage
+from workers.message_log import flush_message_log
 
 
 def count(ctx, model) -> int:
+    """Rows in the database once the batched message log is written."""
+    flush_message_log()
     with ctx.Session() as db:
         return db.scalar(select(func.count()).select_from(model))
 
@@ -151,12 +154,21 @@ def test_three_concurrent_deliveries_are_processed_once(app, wechat, ctx):
     assert count(ctx, OutboundMessage) == 1
 
 
-def test_database_catches_a_duplicate_when_redis_forgot(client, wechat, ctx):
-    delivery = wechat.text("o_forgot", "你好", msg_id=31337)
+def test_database_catches_a_duplicate_turn_that_changed_data_when_redis_forgot(client, wechat, ctx):
+    delivery = wechat.text("o_forgot", "求助", msg_id=31337)  # starts a flow: a draft is written
     client.post(delivery.url, data=delivery.body)
     ctx.redis.flushdb()  # Redis lost its memory (restart without persistence)
     again = client.post(delivery.url, data=delivery.body)
     assert again.status_code == 200 and again.data == b"success"
+    assert count(ctx, InboundMessage) == 1
+
+
+def test_a_read_only_turn_repeated_after_redis_forgot_is_logged_once(client, wechat, ctx):
+    delivery = wechat.text("o_forgot", "你好", msg_id=31338)
+    first = client.post(delivery.url, data=delivery.body)
+    ctx.redis.flushdb()
+    again = client.post(delivery.url, data=delivery.body)
+    assert wechat.read_reply(first.data)["Content"] == wechat.read_reply(again.data)["Content"]
     assert count(ctx, InboundMessage) == 1
 
 

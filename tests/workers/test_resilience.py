@@ -19,7 +19,7 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from models.requests import Offer, ServiceRequest
+from models.requests import Offer
 from tests.support import drain
 from tests.workers import builders as b
 from tests.workers.scene import build, new_request, offers_of, request_row, run

@@ -60,19 +60,20 @@ def add_member(ctx, village_id: int, groups, registered: str, done: list[str] = 
 )
 def test_the_next_visit_is_due_by_target_group(ctx, clock, village, groups, registered, done, due):
     member_id = add_member(ctx, village, groups, registered, done)
-    assert day(ctx, clock, "2025-01-31 07:30")["created"] == 1
+    assert day(ctx, clock, f"{D(due) - dt.timedelta(days=32)} 07:30")["created"] == 0  # not yet on the list
+    assert day(ctx, clock, f"{D(due) - dt.timedelta(days=31)} 07:30")["created"] == 1  # a month ahead
     assert [(k, d) for k, d, s, _ in visits(ctx, member_id) if s == "due"] == [("routine", D(due))]
 
 
 def test_people_without_a_target_group_get_no_schedule_and_a_second_scan_adds_nothing(ctx, clock, village):
     add_member(ctx, village, [], "2025-01-01")
     member_id = add_member(ctx, village, ["minimum_living"], "2025-01-01")
-    assert day(ctx, clock, "2025-01-31 07:30")["created"] == 1
-    assert day(ctx, clock, "2025-02-01 07:30")["created"] == 0
+    assert day(ctx, clock, "2025-03-31 07:30")["created"] == 1
+    assert day(ctx, clock, "2025-04-01 07:30")["created"] == 0
     with ctx.Session.begin() as db:  # the visit is done: the next one comes from that day
         visit = db.scalar(select(Visit).where(Visit.member_id == member_id))
         visit.status, visit.completed_at = "done", b.cst("2025-03-20 10:00")
-    assert day(ctx, clock, "2025-03-21 07:30")["created"] == 1
+    assert day(ctx, clock, "2025-06-01 07:30")["created"] == 1
     assert [d for _, d, s, _ in visits(ctx, member_id) if s == "due"] == [D("2025-06-20")]
 
 
@@ -86,7 +87,7 @@ def test_the_sql_schedule_agrees_with_the_policy_rule(ctx, clock, village):
         member_id = add_member(ctx, village, groups, registered.isoformat(), last, name=f"测试{n}")
         last_day = D(last[0][:10]) if last else None  # the China date of the visit
         expected[member_id] = next_visit_due([TargetGroup(g) for g in groups], last_day, registered)
-    assert day(ctx, clock, "2025-06-01 07:30")["created"] == 60
+    assert day(ctx, clock, "2026-12-01 07:30")["created"] == 60
     with ctx.Session() as db:
         got = dict(db.execute(select(Visit.member_id, Visit.due_date).where(Visit.status == "due")).all())
     assert got == expected
@@ -101,7 +102,7 @@ def test_visits_go_to_the_last_visitor_else_round_robin_among_the_village_volunt
         b.done_visit(db, people[1], b.cst("2025-02-01 10:00"), staff_row=zhao)
         ids = [p.id for p in people]
         volunteers = {li.id: "li", zhao.id: "zhao"}
-    day(ctx, clock, "2025-03-01 07:30")
+    day(ctx, clock, "2025-04-15 07:30")
     assigned = [volunteers[visits(ctx, i)[-1][3]] for i in ids]
     assert assigned[:2] == ["zhao", "zhao"]
     assert sorted(assigned[2:]) == ["li", "zhao"]  # member id modulo two volunteers

@@ -1,0 +1,56 @@
+"""The message log, written in batches.
+
+A turn that changed nothing in the database (a greeting, the menu, a question answered
+from state) needs no transaction of its own just to log the message: the inbound
+message and its reply (both encrypted) go onto a Redis list, and ``flush_message_log``
+inserts them in bulk every few seconds, ignoring rows already there. Turns that change
+data log the message in their own transaction; so does every turn while Redis is down.
+One flusher at a time (a Redis lock); entries leave the list only after their insert
+committed, so a crash between the two writes them again, harmlessly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from redis.exceptions import LockError, RedisError
+
+from models.messages import insert_logged
+from workers.context import Context, current
+
+log = logging.getLogger(__name__)
+
+KEY = "jzt:msglog"
+BATCH = 2000
+
+
+def push(ctx: Context, entry: dict) -> bool:
+    """Queue one log entry; False when Redis is down (the caller then writes it itself)."""
+    try:
+        ctx.redis.lpush(KEY, json.dumps(entry, ensure_ascii=False))
+        return True
+    except RedisError:
+        return False
+
+
+def flush_message_log(max_batches: int = 50) -> int:
+    """Write queued entries to the database, oldest first; returns how many rows were added."""
+    ctx = current()
+    added = 0
+    try:
+        with ctx.redis.lock("jzt:msglog:flush", timeout=120, blocking_timeout=0):
+            for _ in range(max_batches):
+                raw = ctx.redis.lrange(KEY, -BATCH, -1)
+                if not raw:
+                    break
+                with ctx.Session.begin() as db:
+                    added += insert_logged(db, [json.loads(item) for item in reversed(raw)])
+                ctx.redis.ltrim(KEY, 0, -len(raw) - 1)
+    except LockError:
+        pass  # another flusher holds it
+    return added
+
+
+def pending(ctx: Context) -> int:
+    return ctx.redis.llen(KEY)
