@@ -24,6 +24,7 @@ from models.alerts import Alert
 from models.areas import Town, Village
 from models.calendar import local, local_today
 from models.catalogue import ServiceItem
+from models.households import Member
 from models.db import as_utc
 from models.leads import Lead, LeadStatus
 from models.policy import responsibilities as annex
@@ -35,7 +36,7 @@ from models.visits import Visit, VisitStatus
 from models.xlsx import Progress, Sheet, no_progress, when
 
 SUMMARY_COLUMNS = (("序号", 6), ("实施主体", 9), ("责任主体", 18), ("工作职责", 60), ("本期事项", 9), ("已完成", 8), ("未完成", 8), ("其中超时", 8), ("完成时间节点", 14))
-OPEN_COLUMNS = (("序号", 6), ("实施主体", 9), ("责任主体", 18), ("事项", 14), ("编号", 18), ("村（社区）", 14), ("时限", 16), ("状态", 12))
+OPEN_COLUMNS = (("序号", 6), ("实施主体", 9), ("责任主体", 18), ("事项", 14), ("编号或对象", 18), ("村（社区）", 14), ("时限", 16), ("状态", 12))
 
 
 @dataclass
@@ -187,14 +188,15 @@ def _visits(db, period, town_id, now, villages, result) -> None:
         tally = villages[_village_unit(village, town)]
         tally.total, tally.done, tally.overdue = tally.total + total, tally.done + finished, tally.overdue + overdue
     late = db.execute(
-        select(Visit.id, Visit.due_date, Village.name, Town.name)
+        select(Member.name, Visit.due_date, Village.name, Town.name)
+        .join(Member, Member.id == Visit.member_id)
         .join(Village, Village.id == Visit.village_id).join(Town, Town.id == Village.town_id)
         .where(Visit.due_date >= period.start, Visit.due_date <= period.end, ~done, _in_town(Visit.village_id, town_id))
         .order_by(Town.name, Village.name, Visit.due_date, Visit.id)
     )
-    for visit_id, due, village, town in late:
+    for who, due, village, town in late:
         unit = _village_unit(village, town)
-        result.open.append(TaskLine(annex.VILLAGE, unit, "探访", f"探访{visit_id}", unit, due.isoformat(), "逾期未访" if due < today else "待探访"))
+        result.open.append(TaskLine(annex.VILLAGE, unit, "探访", who, unit, due.isoformat(), "逾期未访" if due < today else "待探访"))
 
 
 def _providers(db, period, town_id, result) -> dict[str, Tally]:
@@ -244,7 +246,8 @@ def write_task_list(db: Session, workbook: Workbook, period: Period, town_id: in
         counts = ["—"] * 4 if t is None else [t.total, t.done, t.open, t.overdue]
         summary.append([summary.rows + 1, row.level, row.unit, row.duty, *counts, row.deadline])
     pending = Sheet(workbook, "待办事项", f"待办事项（{area}）", f"截至{today.isoformat()}仍未完成的事项，共{len(tasks.open)}项", OPEN_COLUMNS)
-    for line in sorted(tasks.open, key=lambda x: (x.level, x.unit, x.due or "")):
+    order = {level: n for n, level in enumerate((annex.MEMBER, annex.TOWN, annex.VILLAGE, annex.SUPPLIER))}
+    for line in sorted(tasks.open, key=lambda x: (order[x.level], x.unit, x.due or "")):
         pending.append([pending.rows + 1, line.level, line.unit, line.kind, line.ref, line.village, line.due, line.status])
     progress(summary.rows + pending.rows, summary.rows + pending.rows)
     return summary.rows

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from bot.config import ConfigError, Settings
 from models.audit import AuditEntry
 from models.staff import Staff
 from models.web_accounts import WebAccount
@@ -148,3 +150,13 @@ def test_cli_unlocks(app, ctx, clock, county):
     result = app.test_cli_runner().invoke(args=["admin", "unlock", "--username", "fozi"])
     assert result.exit_code == 0
     assert Web(app.test_client()).login("fozi").status_code == 302
+
+
+def test_production_needs_a_long_secret_key():
+    production = {"JZT_ENV": "production", "DATABASE_URL": "postgresql://x/y", "REDIS_URL": "redis://x", "WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1",
+                  "WECHAT_APP_SECRET": "s", "WECHAT_ENCODING_AES_KEY": "a" * 43, "DATA_KEY": "k" * 44, "JZT_TRANSPORT": "wechat"}
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env(production)
+    with pytest.raises(ConfigError, match="at least 32"):
+        Settings.from_env(production | {"SECRET_KEY": "short"})
+    assert Settings.from_env(production | {"SECRET_KEY": "x" * 40}).secret_key == "x" * 40
