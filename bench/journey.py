@@ -49,6 +49,7 @@ JOURNEY: tuple[tuple[str, str], ...] = (
     ("是", "已收到您的申请"),
 )
 NUMBER = re.compile(r"FW\d{8}-\d+")
+ACKNOWLEDGED = JOURNEY[-1][1]
 NOT_SAVED = menu.SYSTEM_ERROR[:12]
 #: WeChat retries a delivery it got no answer for this many times
 WECHAT_RETRIES = 3
@@ -270,7 +271,8 @@ class Tally:
     """What became of the requests of some residents. ``problems`` lists what is lost or doubled."""
 
     residents: int
-    acknowledged: int
+    acknowledged: int  # told the number: in the passive reply, or later by customer-service message
+    acknowledged_later: int  # of which by customer-service message (the turn overran WeChat's 5 s)
     in_database: int
     dispatched: int
     received: int
@@ -295,15 +297,22 @@ class Tally:
         return found
 
     def line(self) -> str:
-        return (f"{self.residents} residents: {self.acknowledged} acknowledged, {self.in_database} in the database, "
+        later = f" ({self.acknowledged_later} by a later message)" if self.acknowledged_later else ""
+        return (f"{self.residents} residents: {self.acknowledged} acknowledged{later}, {self.in_database} in the database, "
                 f"{self.dispatched} dispatched ({self.offers} offers), "
                 f"doubled: {self.doubled_requests} requests / {self.doubled_offers} offers / {self.doubled_dispatch_entries} dispatch entries / {self.doubled_notices} notices")
 
 
 def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
     openids = [o.openid for o in outcomes]
-    acked = {o.number for o in outcomes if o.number}
+    passive = {o.number for o in outcomes if o.number}
     with ctx.Session() as db:
+        later = set()
+        for body in db.scalars(select(OutboundMessage.body_enc).where(
+                OutboundMessage.openid.in_(openids), OutboundMessage.channel != "reply", OutboundMessage.kind == "reply")):
+            clear = ctx.cipher.decrypt(body)
+            if ACKNOWLEDGED in clear:
+                later.update(NUMBER.findall(clear))
         rows = db.execute(select(ServiceRequest.id, ServiceRequest.number, ServiceRequest.requested_by, ServiceRequest.status)
                           .where(ServiceRequest.requested_by.in_(openids))).all()
         ids = [r.id for r in rows]
@@ -316,12 +325,14 @@ def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
             for body in db.scalars(select(OutboundMessage.body_enc).where(OutboundMessage.kind == "dispatch", OutboundMessage.openid.in_(providers))):
                 for number in set(NUMBER.findall(ctx.cipher.decrypt(body))):
                     notice_numbers[number] += 1
+    acked = passive | later
     numbers = {r.number for r in rows}
     per_resident = Counter(r.requested_by for r in rows)
     dispatched = {r.id for r in rows if r.status in DISPATCHED or offers.get(r.id)}
     return Tally(
         residents=len(openids),
         acknowledged=len(acked),
+        acknowledged_later=len(later - passive),
         in_database=len(rows),
         dispatched=len(dispatched),
         received=sum(r.status == "received" for r in rows),

@@ -335,3 +335,39 @@ class RQCron:
             os.unlink(self.log.name)
         except OSError:
             pass
+
+
+class Supervisor:
+    """What systemd's ``Restart=always`` does for the RQ processes: start again whatever died.
+
+    RQ 3.0's worker quits on a Redis connection error outside its dequeue loop (while it marks
+    itself idle, or finishes a job), and ``rq cron`` quits too: without a supervisor a Redis
+    restart can leave no worker running. ``restarts`` counts what it brought back.
+    """
+
+    def __init__(self, workers: RQWorkers, cron: RQCron | None = None, every: float = 0.5):
+        import threading
+
+        self.workers, self.cron, self.every = workers, cron, every
+        self.restarts = {"worker": 0, "cron": 0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rq-supervisor", daemon=True)
+
+    def start(self) -> "Supervisor":
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            for proc in list(self.workers.procs):
+                if proc.poll() is not None:
+                    self.workers.procs.remove(proc)
+                    self.workers.add()
+                    self.restarts["worker"] += 1
+            if self.cron is not None and self.cron.proc is not None and not self.cron.alive():
+                self.cron.start()
+                self.restarts["cron"] += 1
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

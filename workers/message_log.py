@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 KEY = "jzt:msglog"
 BATCH = 2000
+#: a run writes at most this many batches; the next run (seconds later) goes on
+MAX_BATCHES_PER_RUN = 50
 
 
 def push(ctx: Context, entry: dict) -> bool:
@@ -34,9 +36,10 @@ def push(ctx: Context, entry: dict) -> bool:
         return False
 
 
-def flush_message_log(max_batches: int = 50) -> int:
+def flush_message_log() -> int:
     """Write queued entries to the database, oldest first; returns how many rows were added."""
     ctx = current()
+    max_batches = MAX_BATCHES_PER_RUN
     added = 0
     try:
         with ctx.redis.lock("jzt:msglog:flush", timeout=120, blocking_timeout=0):

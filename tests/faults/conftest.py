@@ -1,7 +1,8 @@
 """A private production-like stack for the fault tests, ours to break.
 
 gunicorn (4 sync workers) serving ``/wechat``, two ``rq worker`` processes (SimpleWorker, with
-the scheduler), one ``rq cron`` process, a private ``redis-server`` on a free port and a
+the scheduler) and one ``rq cron`` process, restarted when they die as systemd would
+(``bench.stack.Supervisor``), a private ``redis-server`` (AOF) on a free port and a
 private PostgreSQL cluster (``initdb``) on another: the machine's shared PostgreSQL and Redis
 are never restarted. Without ``initdb`` the database lives on the test server
 (``JZT_TEST_DATABASE_URL``'s server, database ``<name>_stack``) and a PostgreSQL restart is
@@ -23,7 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from bench import harness
 from bench.harness import Gunicorn, ServerFailed
-from bench.stack import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, wait_for
+from bench.stack import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, Supervisor, wait_for
 from bot.config import Settings
 from bot.simclient import WeChatServer
 from tests.conftest import IN_CI, PG_URL, _postgres_available
@@ -44,6 +45,7 @@ class Stack:
     web: Gunicorn | None = None
     workers: RQWorkers | None = None
     cron: RQCron | None = None
+    supervisor: Supervisor | None = None
     ctx: object = None
     wechat: WeChatServer | None = None
     env: dict = field(default_factory=dict)
@@ -63,10 +65,11 @@ class Stack:
         self.cron = RQCron(self.env, self.redis.url(0)).start()
         self.web.wait_ready(self.wechat.verification(), timeout=90)
         self.workers.wait_registered(self.ctx.redis)
+        self.supervisor = Supervisor(self.workers, self.cron).start()
         return self
 
     def stop(self) -> None:
-        for part in (self.cron, self.workers, self.web):
+        for part in (self.supervisor, self.cron, self.workers, self.web):
             if part is not None:
                 part.stop()
         if self.ctx is not None:
