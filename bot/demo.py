@@ -123,7 +123,7 @@ def _providers(db: Session, cipher: DataCipher, villages: dict) -> None:
     for name, codes, covered, capacity, openid in (
         ("康乐家政服务有限公司", ("errand", "cleaning", "meals"), everywhere, 20, PROVIDER),
         ("城北村老年食堂", ("meals",), [villages["城北村"]], 30, None),
-        ("衡山镇红马夹志愿服务队", ("visit", "errand", "volunteer_service", "neighbour_help"), [villages["城北村"], villages["南岳社区"]], 15, None),
+        ("衡山镇红马夹志愿服务队", ("visit", "volunteer_service", "neighbour_help"), [villages["城北村"], villages["南岳社区"]], 15, None),
         ("霍山县颐和养老院", ("institutional_care", "daily_care"), everywhere, 5, None),
     ):
         db.add(Provider(name=name, item_rows=[items[c] for c in codes], villages=covered, daily_capacity=capacity, openid=openid,

@@ -33,7 +33,12 @@ from workers.rules import rules
 log = logging.getLogger(__name__)
 
 QUEUE = "default"
-DISPATCH_RETRY = Retry(max=5, interval=[2, 10, 30, 120, 600])
+DISPATCH_RETRY = Retry(max=5, interval=[2, 5, 15, 30, 60])
+"""Short: the sweeper re-queues a request waiting over a minute anyway, but not while its job
+waits for a retry."""
+
+BUSY_PAUSES = (0.05, 0.2, 0.5)
+"""Pauses between tries while every qualified provider is locked by another worker."""
 JOB_TIMEOUT = 60
 """Seconds one dispatch may take; a backlog job stops taking new chunks well before."""
 
@@ -55,15 +60,22 @@ class ProvidersBusy(Exception):
 
 def dispatch_request(request_id: int) -> str:
     ctx = current()
+    for pause in BUSY_PAUSES:
+        result = _dispatch_one(ctx, request_id)
+        if result.outcome is not DispatchOutcome.BUSY:
+            return result.outcome.value
+        time.sleep(pause)  # another worker holds the provider for a few milliseconds
+    raise ProvidersBusy(request_id)
+
+
+def _dispatch_one(ctx: Context, request_id: int) -> DispatchResult:
     with ctx.Session.begin() as db:
         calendar, thresholds = rules(db)
         result = offer_next(db, request_id, ctx.clock(), calendar, thresholds, ctx.cipher)
         outbound = record_notices(ctx, db, result.notices)
     send(ctx, outbound)
     _log(result)
-    if result.outcome is DispatchOutcome.BUSY:
-        raise ProvidersBusy(request_id)
-    return result.outcome.value
+    return result
 
 
 def dispatch_backlog(chunk: int = BACKLOG_CHUNK, budget_seconds: float = JOB_TIMEOUT / 2) -> int:
@@ -167,7 +179,5 @@ def _try(action) -> None:
 
 
 def _log(result: DispatchResult) -> None:
-    if result.calendar_warning:
-        log.warning("request %s: offer deadline counted without official calendar data", result.request_id)
     if result.outcome in (DispatchOutcome.OFFERED, DispatchOutcome.ESCALATED):
         log.info("request %s %s (provider %s)", result.request_id, result.outcome.value, result.provider_id)
