@@ -101,7 +101,9 @@ class Settings:
             wechat_app_secret=values["WECHAT_APP_SECRET"],
             wechat_encoding_aes_key=values["WECHAT_ENCODING_AES_KEY"],
             data_key=values["DATA_KEY"],
-            notice_template_id=environ.get("WECHAT_NOTICE_TEMPLATE_ID", ""),
+            # dev records notices as template messages, so staff personas without a 48-hour
+            # window still see theirs in the simulator; test and production set it explicitly
+            notice_template_id=environ.get("WECHAT_NOTICE_TEMPLATE_ID", "dev-notice-template" if env == "dev" else ""),
             transport=environ.get("JZT_TRANSPORT", default_transport),
             public_url=environ.get("JZT_PUBLIC_URL", "http://127.0.0.1:5000"),
             secret_key=values["SECRET_KEY"],
