@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.areas import Village
@@ -45,3 +45,15 @@ class Provider(Base):
     @property
     def item_codes(self) -> frozenset[str]:
         return frozenset(i.code for i in self.item_rows)
+
+
+def providers_for(db, item_code: str, village_id: int) -> list[Provider]:
+    """Active providers offering the item in the village, by name (for choosing by hand)."""
+    query = (
+        select(Provider)
+        .join(provider_items, provider_items.c.provider_id == Provider.id)
+        .join(provider_villages, provider_villages.c.provider_id == Provider.id)
+        .where(provider_items.c.item_code == item_code, provider_villages.c.village_id == village_id, Provider.active.is_(True))
+        .order_by(Provider.name)
+    )
+    return list(db.scalars(query))

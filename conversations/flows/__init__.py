@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conversations.engine import Engine, FlowRegistry
-from conversations.flows import assessment, bind, consent, first_review, followup, lead_review, report, request, visit
+from conversations.flows import assessment, bind, consent, first_review, followup, lead_review, reassign, report, request, visit
 
 FLOWS = FlowRegistry()
 ENGINE = Engine(FLOWS)
@@ -30,3 +30,4 @@ register(visit.COMPLETE, "完成", "探访完成", "看完了")
 register(first_review.FLOW, "初审", "初审申请", "办理初审")
 register(lead_review.FLOW, "核实", "核实线索", "处理线索")
 register(assessment.FLOW, "评估", "入户评估", "困境评估")
+register(reassign.FLOW, "改派", "改派服务单", "换一家")

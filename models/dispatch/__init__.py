@@ -28,7 +28,7 @@ escalation, one request or a batch), ``answers`` (accept, decline, withdraw, exp
 """
 
 from models.dispatch.answers import accept_offer, decline_offer, expire_offers, withdraw_offers
-from models.dispatch.offering import escalate, offer_batch, offer_next, town_post
+from models.dispatch.offering import escalate, offer_batch, offer_next, offer_to, town_post
 from models.dispatch.outcomes import AnswerOutcome, AnswerResult, DispatchOutcome, DispatchResult, ExpiryResult
 from models.dispatch.queries import (
     candidate_pools,
@@ -42,6 +42,7 @@ from models.dispatch.queries import (
 )
 
 __all__ = [
+    "offer_to",
     "AnswerOutcome", "AnswerResult", "DispatchOutcome", "DispatchResult", "ExpiryResult",
     "accept_offer", "candidate_pools", "candidates_for", "claim_pending", "county_staff", "decline_offer", "escalate",
     "expire_offers", "lock_request", "offer_batch", "offer_next", "open_offers_for_provider", "pending_dispatch_ids",

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models import notices as texts
@@ -198,3 +198,32 @@ def town_post(db: Session, town_id: int) -> tuple[str, list[Staff]]:
         if staff:
             return stage, staff
     return "county", county_staff(db)
+
+
+# -- by hand --------------------------------------------------------------------------------
+
+
+def offer_to(db: Session, request_id: int, provider_id: int, now: dt.datetime, calendar: WorkCalendar, thresholds: Thresholds, cipher: DataCipher, actor: str) -> DispatchResult:
+    """改派: the village secretary gives a request to a provider of their choice. Any live offer
+    (open, or accepted but not yet served) is withdrawn first, so the request still has one holder."""
+    info = lock_request(db, request_id)
+    if info is None or info.status not in REASSIGNABLE:
+        return DispatchResult(DispatchOutcome.NOT_PENDING if info else DispatchOutcome.NOT_FOUND, request_id)
+    table = Offer.__table__
+    released = db.execute(
+        update(table).where(table.c.request_id == request_id, table.c.status.in_(LIVE)).values(status=OfferStatus.WITHDRAWN.value, answered_at=now).returning(table.c.provider_id)
+    ).scalars().all()
+    # one offer per provider and request: the chosen provider's earlier (declined, expired,
+    # withdrawn) offer makes way for the new one; the audit trail keeps the history
+    db.execute(delete(table).where(table.c.request_id == request_id, table.c.provider_id == provider_id))
+    db.execute(update(ServiceRequest.__table__).where(ServiceRequest.id == request_id).values(provider_id=None))
+    record(db, "request", request_id, "reassigned", actor, Channel.WECHAT, at=now, provider_id=provider_id, released=list(released))
+    withdrawn = texts.OFFER_WITHDRAWN.format(number=info.number, item=info.item_name)
+    contacts = provider_contacts(db, set(released))
+    notices = tuple(n for pid in released for n in to_all(contacts.get(pid, ("", []))[1], withdrawn, "dispatch"))
+    [result] = _write_offers(db, [(info, provider_id)], now, calendar, thresholds, cipher)
+    return replace(result, notices=notices + result.notices)
+
+
+#: a request a secretary may still give to someone else: not yet served, not closed
+REASSIGNABLE = (RequestStatus.RECEIVED.value, RequestStatus.OFFERED.value, RequestStatus.ACCEPTED.value, RequestStatus.ESCALATED.value, RequestStatus.REOPENED.value)

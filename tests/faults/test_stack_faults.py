@@ -133,7 +133,7 @@ def test_redis_restarted_during_load(stack, report, wipe):
 
     before = dict(stack.supervisor.restarts)
     driver, outcomes, _ = load(stack, openids, fault, script=GREETING + JOURNEY)
-    stack.workers.wait_registered(stack.ctx.redis, count=2)
+    wait_for(lambda: len(stack.workers.alive()) == 2, "the supervisor to restart the workers")
     abandoned = expire_abandoned(stack)
     settle(stack, openids)
     counted = tally(stack.ctx, outcomes)
@@ -219,7 +219,7 @@ def test_an_rq_worker_sigkilled_mid_job(stack, report):
         assert left.status == "received", "the killed transaction must leave no half assignment"
     job = Job.fetch(killed["job"], connection=stack.ctx.redis)
     assert job.get_status() == "started"  # RQ still believes it runs until the heartbeat expires
-    stack.workers.wait_registered(stack.ctx.redis, count=2)
+    wait_for(lambda: len(stack.workers.alive()) == 2, "the supervisor to restart the worker")
     assert killed["job"] in expire_abandoned(stack)
     settle(stack, openids)
     counted = tally(stack.ctx, outcomes)

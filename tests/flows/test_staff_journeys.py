@@ -232,3 +232,28 @@ def test_volunteer_runs_the_ten_indicator_assessment_by_chat(chat, ctx, county):
         stored = db.scalar(select(Assessment).order_by(Assessment.id.desc()))
     assert stored.assessor.startswith("staff:") and stored.result["indicators"]["income"]["distressed"]
     assert "困境程度【" in replies[-1] and "服务目标" in replies[-1]
+
+
+def test_secretary_reassigns_a_request_and_the_first_provider_is_told(chat, ctx, county):
+    from models.requests import Offer
+
+    chat.run(RESIDENT, "> 求助\n> 1\n> 膳食供应\n> 每天送午饭\n> 尽快\n> 对\n> 是\n< 已收到")
+    drain(ctx)  # offered to one of the two meal providers of 城北村
+    with ctx.Session() as db:
+        first = db.scalar(select(Offer)).provider_id
+    chat.run(SECRETARY, """
+        > 改派
+        < 改派哪一张服务单
+        > 1
+        < 派给哪家
+        > 1
+        < 确认把
+        > 是
+        < 已改派
+    """)
+    with ctx.Session() as db:
+        offers = {o.provider_id: o.status for o in db.scalars(select(Offer))}
+        persona_provider = db.scalar(select(Staff.provider_id).where(Staff.openid == PROVIDER))
+    assert offers[first] == "withdrawn" and list(offers.values()).count("open") == 1
+    told = [n for n in chat.inbox(PROVIDER) if "无需上门" in n]
+    assert told if first == persona_provider else not told
