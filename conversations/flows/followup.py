@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
+from conversations.steps import pick_one
 from models.catalogue import load_catalogue
 from models.providers import Provider
 from models.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
@@ -57,23 +58,8 @@ def _options(call, requests) -> tuple[Option, ...]:
     return tuple(Option(str(r.id), f"{r.number} {_item_name(call, r)}", (r.number, r.number[-4:])) for r in requests)
 
 
-def _listing(call, requests) -> str:
-    return "\n".join(f"{n} {o.label}" for n, o in enumerate(_options(call, requests), 1))
-
-
 def _request(call) -> ServiceRequest:
     return call.turn.db.get(ServiceRequest, int(call.data["which"]))
-
-
-def _only_one(candidates):
-    def skip(call) -> bool:
-        found = candidates(call)
-        if len(found) == 1:
-            call.data["which"] = str(found[0].id)
-            return True
-        return False
-
-    return skip
 
 
 # -- cancel --------------------------------------------------------------------------------
@@ -102,8 +88,7 @@ CANCEL = Flow(
     finish=_cancel_finish,
     unavailable=lambda call: None if _cancellable(call) else NOTHING_TO_CANCEL,
     steps=(
-        Step("which", "取消哪个", lambda call: CANCEL_WHICH.format(options=_listing(call, _cancellable(call))),
-             lambda call: Choice(_options(call, _cancellable(call))), CANCEL_WHICH_RETRY, CANCEL_WHICH_HELP, skip=_only_one(_cancellable)),
+        pick_one("which", "取消哪个", CANCEL_WHICH, lambda call: _options(call, _cancellable(call)), CANCEL_WHICH_RETRY, CANCEL_WHICH_HELP),
         Step("sure", "确认取消", lambda call: CANCEL_CONFIRM.format(number=_request(call).number, item=_item_name(call, _request(call))),
              YesNo(), CANCEL_CONFIRM_RETRY, CANCEL_CONFIRM_HELP, next=lambda yes, call: DONE),
     ),
@@ -137,8 +122,7 @@ RATE_FLOW = Flow(
     finish=_rate_finish,
     unavailable=lambda call: None if _unrated(call) else NOTHING_TO_RATE,
     steps=(
-        Step("which", "评价哪次", lambda call: RATE_WHICH.format(options=_listing(call, _unrated(call))),
-             lambda call: Choice(_options(call, _unrated(call))), RATE_WHICH_RETRY, RATE_WHICH_HELP, skip=_only_one(_unrated)),
+        pick_one("which", "评价哪次", RATE_WHICH, lambda call: _options(call, _unrated(call)), RATE_WHICH_RETRY, RATE_WHICH_HELP),
         Step("rating", "满意度", lambda call: RATE.format(item=_item_name(call, _request(call))), Choice(RATINGS), RATE_RETRY, RATE_HELP),
         Step("comment", "意见", COMMENT, FreeText(1, 300), COMMENT_RETRY, COMMENT_HELP),
     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option
+from conversations.steps import pick_one
 from models.applications import create_from_lead
 from models.leads import Lead, LeadStatus, close_lead, open_leads, reporters_to_tell
 from models.staff import Role, staff_by_openid
@@ -60,14 +61,6 @@ def _options(call) -> tuple[Option, ...]:
     return tuple(Option(str(lead.id), f"{lead.number} {cipher.decrypt(lead.subject_enc)}", (lead.number, lead.number[-4:])) for lead in _leads(call))
 
 
-def _only_one(call) -> bool:
-    leads = _leads(call)
-    if len(leads) == 1:
-        call.data["lead"] = str(leads[0].id)
-        return True
-    return False
-
-
 def _lead(call) -> Lead:
     return call.turn.db.get(Lead, int(call.data["lead"]))
 
@@ -104,8 +97,7 @@ FLOW = Flow(
     finish=_finish,
     unavailable=_unavailable,
     steps=(
-        Step("lead", "哪条线索", lambda call: WHICH.format(options="\n".join(f"{n} {o.label}" for n, o in enumerate(_options(call), 1))),
-             lambda call: Choice(_options(call)), WHICH_RETRY, WHICH_HELP, skip=_only_one),
+        pick_one("lead", "哪条线索", WHICH, _options, WHICH_RETRY, WHICH_HELP),
         Step("verdict", "核实结果", _verdict_prompt, Choice(VERDICTS), VERDICT_RETRY, VERDICT_HELP,
              next=lambda verdict, call: DONE if verdict == "convert" else "reason"),
         Step("reason", "说明", REASON, FreeText(2, 200), REASON_RETRY, REASON_HELP),

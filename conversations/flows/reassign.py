@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, Option, YesNo
+from conversations.steps import pick_one
 from models.calendar import load_work_calendar
 from models.catalogue import load_catalogue, load_thresholds
 from models.dispatch import DispatchOutcome, offer_to
@@ -85,7 +86,7 @@ FLOW = Flow(
     finish=_finish,
     unavailable=_unavailable,
     steps=(
-        Step("request", "哪张服务单", lambda call: WHICH.format(options=_listing(_request_options(call))), lambda call: Choice(_request_options(call)), WHICH_RETRY, WHICH_HELP),
+        pick_one("request", "哪张服务单", WHICH, _request_options, WHICH_RETRY, WHICH_HELP),
         Step("provider", "派给谁", lambda call: WHO.format(options=_listing(_provider_options(call))), lambda call: Choice(_provider_options(call) or (Option("none", "无"),)), WHO_RETRY, WHO_HELP,
              check=lambda value, call: NO_PROVIDER if value == "none" else None),
         Step("sure", "确认", lambda call: SURE.format(number=_request(call).number, provider=call.turn.db.get(Provider, int(call.data["provider"])).name), YesNo(), SURE_RETRY, SURE_HELP,

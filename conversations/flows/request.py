@@ -14,6 +14,7 @@ from conversations import speech
 from conversations.engine import DONE, Flow, Step
 from conversations.inputs import UserInput
 from conversations.parsers import Choice, DateAnswer, FreeText, LocationAnswer, Ok, Option, YesNo
+from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
 from models.catalogue import load_catalogue, load_thresholds
 from models.households import Member, member_facts
@@ -101,14 +102,6 @@ def _member(call) -> Member:
 
 def _whom_options(call) -> tuple[Option, ...]:
     return tuple(Option(str(m.id), m.name) for m in _members(call))
-
-
-def _only_one_member(call) -> bool:
-    members = _members(call)
-    if len(members) == 1:
-        call.data["member"] = str(members[0].id)
-        return True
-    return False
 
 
 def _eligibility(call, code: str):
@@ -225,8 +218,7 @@ FLOW = Flow(
     requires=requires_binding,
     finish=_finish,
     steps=(
-        Step("member", "给谁申请", lambda call: WHOM.format(options="\n".join(f"{n} {o.label}" for n, o in enumerate(_whom_options(call), 1))),
-             lambda call: Choice(_whom_options(call)), WHOM_RETRY, WHOM_HELP, skip=_only_one_member),
+        pick_one("member", "给谁申请", WHOM, _whom_options, WHOM_RETRY, WHOM_HELP),
         Step("category", "服务类别", _category_prompt, Choice(CATEGORY_OPTIONS), CATEGORY_RETRY, CATEGORY_HELP, skip=_prefill_usable),
         Step("item", "服务项目", _item_prompt, _item_parser, ITEM_RETRY, ITEM_HELP, check=_check_item, next=_after_item,
              skip=lambda call: "item" in call.data),

@@ -13,6 +13,7 @@ from conversations.engine import Flow, Step
 from conversations.inputs import InputKind, UserInput
 from conversations import speech
 from conversations.parsers import Choice, FreeText, Invalid, LocationAnswer, Ok, Option
+from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
 from models.catalogue import load_catalogue, load_thresholds
 from models.households import mask_name, member_facts
@@ -110,18 +111,10 @@ def _label(visit: Visit) -> str:
 
 
 def _which_step(candidates) -> Step:
-    def options(call):
+    def options(call) -> tuple[Option, ...]:
         return tuple(Option(str(v.id), _label(v), (f"T{v.id}", v.member.name)) for v in candidates(call))
 
-    def only_one(call) -> bool:
-        found = candidates(call)
-        if len(found) == 1:
-            call.data["visit"] = str(found[0].id)
-            return True
-        return False
-
-    return Step("visit", "哪一家", lambda call: WHICH.format(options="\n".join(f"{n} {o.label}" for n, o in enumerate(options(call), 1))),
-                lambda call: Choice(options(call)), WHICH_RETRY, WHICH_HELP, skip=only_one)
+    return pick_one("visit", "哪一家", WHICH, options, WHICH_RETRY, WHICH_HELP)
 
 
 def _visit(call) -> Visit:
