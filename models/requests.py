@@ -259,3 +259,9 @@ def village_requests(db: Session, village_id: int, statuses: tuple[RequestStatus
 def village_referrals(db: Session, village_id: int) -> list[Referral]:
     query = select(Referral).where(Referral.village_id == village_id, Referral.status == "pending")
     return list(db.scalars(query.order_by(Referral.deadline)))
+
+
+def holders(db: Session, request_id: int) -> set[int]:
+    """Providers with a live (open or accepted) offer of the request."""
+    query = select(Offer.provider_id).where(Offer.request_id == request_id, Offer.status.in_([OfferStatus.OPEN.value, OfferStatus.ACCEPTED.value]))
+    return set(db.scalars(query))

@@ -11,7 +11,7 @@ from models.dispatch import DispatchOutcome, offer_to
 from models.dispatch.offering import REASSIGNABLE
 from models.notices import when
 from models.providers import Provider, providers_for
-from models.requests import RequestStatus, ServiceRequest, village_requests
+from models.requests import RequestStatus, ServiceRequest, holders, village_requests
 from models.staff import Role, staff_by_openid
 
 TITLE = "改派"
@@ -60,7 +60,8 @@ def _request_options(call) -> tuple[Option, ...]:
 
 def _provider_options(call) -> tuple[Option, ...]:
     request = _request(call)
-    return tuple(Option(str(p.id), p.name) for p in providers_for(call.turn.db, request.item_code, request.village_id) if p.id != request.provider_id)
+    current = holders(call.turn.db, request.id)
+    return tuple(Option(str(p.id), p.name) for p in providers_for(call.turn.db, request.item_code, request.village_id) if p.id not in current)
 
 
 def _listing(options) -> str:

@@ -243,8 +243,6 @@ def test_secretary_reassigns_a_request_and_the_first_provider_is_told(chat, ctx,
         first = db.scalar(select(Offer)).provider_id
     chat.run(SECRETARY, """
         > 改派
-        < 改派哪一张服务单
-        > 1
         < 派给哪家
         > 1
         < 确认把
