@@ -176,8 +176,8 @@ class Driver:
     wechat: WeChatServer
     wechat_timeout: float = 5.0
     copies: int = 1
-    resend_limit: int = 6
-    resend_pause: float = 0.3
+    resend_limit: int = 8
+    resend_pause: float = 0.25  # doubled after each failure, at most 4 s: about 15 s of patience
     script: tuple[tuple[str, str], ...] = JOURNEY
     stats: Stats = field(default_factory=Stats)
 
@@ -207,7 +207,7 @@ class Driver:
         for attempt in range(self.resend_limit):
             if attempt:
                 outcome.resent += 1
-                time.sleep(self.resend_pause)
+                time.sleep(min(4.0, self.resend_pause * 2 ** (attempt - 1)))
             answer = self.deliver(self.wechat.text(openid, text), outcome)
             if answer is _GAVE_UP:
                 outcome.gave_up += 1

@@ -227,16 +227,20 @@ def _user_exists(name: str) -> bool:
 class RQWorkers:
     """``rq worker`` processes (SimpleWorker, with the scheduler), as production runs them."""
 
-    def __init__(self, env: dict[str, str], redis_url: str, count: int = 2, log_dir: str | None = None):
+    def __init__(self, env: dict[str, str], redis_url: str, count: int = 2, log_dir: str | None = None, maintenance_interval: int | None = None):
         self.env, self.redis_url, self.count = env, redis_url, count
+        #: seconds between a worker's maintenance passes (RQ's default: 600): cleaning the
+        #: registries of abandoned jobs, and taking over the scheduler from a dead worker
+        self.maintenance_interval = maintenance_interval
         self.procs: list[subprocess.Popen] = []
         self.log_dir = log_dir or tempfile.mkdtemp(prefix="jzt-rq-")
         self._started = 0
 
     def command(self) -> list[str]:
         rq = str(Path(sys.executable).with_name("rq"))
+        extra = ["--maintenance-interval", str(self.maintenance_interval)] if self.maintenance_interval else []
         return [rq, "worker", "--worker-class", "rq.SimpleWorker", "--with-scheduler", "--url", self.redis_url,
-                "--path", str(ROOT), "--logging_level", "WARNING", *QUEUES]
+                "--path", str(ROOT), "--logging_level", "WARNING", *extra, *QUEUES]
 
     def start(self) -> "RQWorkers":
         for _ in range(self.count - len(self.alive())):

@@ -10,6 +10,8 @@ from bot.cli_clocks import calendar_group
 from bot.cli_ledger import ledger_group
 from bot.cli_staff import staff_group
 from models import migrate
+from models.calendar import seed as seed_calendar
+from models.catalogue import seed_catalogue
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +34,15 @@ def db_upgrade() -> None:
     url = _ctx().settings.database_url
     migrate.upgrade(url)
     click.echo("database is at the latest schema")
+
+
+@db_group.command("seed", help="Seed the service catalogue (annex 3), the policy thresholds and the official calendar; never overwrites edits.")
+def db_seed() -> None:
+    ctx = _ctx()
+    with ctx.Session.begin() as db:
+        added = seed_catalogue(db)
+        calendar = seed_calendar(db, today=ctx.clock().date())
+    click.echo(f"catalogue: {added} items added; calendar: years {calendar.seeded[0]}–{calendar.seeded[-1]} known")
 
 
 @click.group(cls=AppGroup, name="queue", help="Background jobs.")

@@ -1,8 +1,9 @@
 """Conversation state: one record per user, live in Redis, durable in the database.
 
-``StateStore.load`` reads Redis and falls back to the database draft (Redis down or
-restarted). ``StateStore.stage`` writes the draft in the turn's transaction and
-returns the Redis write to run after commit. ``lock`` serialises one user's turns
+``StateStore.load`` reads Redis to learn that no dialogue is running (most turns), and
+otherwise the database draft, which every turn writes and which is never older than Redis.
+``StateStore.stage`` writes the draft in the turn's transaction and returns the Redis write
+to run after commit. ``lock`` serialises one user's turns
 across every web worker (two quick messages are handled one after the other).
 """
 
@@ -86,8 +87,9 @@ class StateStore:
             log.warning("state: Redis unavailable, reading the draft from the database")
         if cached == EMPTY:
             return DialogueState()
-        if cached is not None:
-            return DialogueState.from_json(self.cipher.decrypt(cached.decode()))
+        # A dialogue is running: the draft decides. The Redis copy can be older than the draft
+        # (a turn ran while Redis was unreachable, then Redis came back with its old data), and
+        # trusting it replays an earlier step: a request confirmed meanwhile would be filed twice.
         stored = load_draft(db, openid)
         if stored is None:
             self._remember_empty(openid)
@@ -121,8 +123,10 @@ class StateStore:
             self.redis.delete(self._key(openid))
 
     @contextlib.contextmanager
-    def lock(self, openid: str, timeout: float = 15, wait: float = 10) -> Iterator[bool]:
-        """Hold the user's lock; yields False (and goes on) when Redis is unreachable."""
+    def lock(self, openid: str, timeout: float = 15, wait: float = 2) -> Iterator[bool]:
+        """Hold the user's lock; yields False (and goes on) when Redis is unreachable, or when
+        the lock is still held after ``wait`` seconds: a lock left by a turn that died (or kept
+        by a Redis restored from its append-only file) must not hold the reply past WeChat's 5 s."""
         try:
             lock = self.redis.lock(f"jzt:lock:{openid}", timeout=timeout, blocking_timeout=wait)
             acquired = lock.acquire()

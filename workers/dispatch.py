@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from rq import Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
-from rq.registry import StartedJobRegistry
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from models.db import utcnow
 from models.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_batch, offer_next, pending_dispatch_ids
@@ -34,11 +34,7 @@ log = logging.getLogger(__name__)
 
 QUEUE = "default"
 DISPATCH_RETRY = Retry(max=5, interval=[2, 5, 15, 30, 60])
-"""Short: the sweeper re-queues a request waiting over a minute anyway, but not while its job
-waits for a retry."""
-
-BUSY_PAUSES = (0.05, 0.2, 0.5)
-"""Pauses between tries while every qualified provider is locked by another worker."""
+"""Short intervals: a request should not wait long; the sweeper brings a waiting retry forward."""
 JOB_TIMEOUT = 60
 """Seconds one dispatch may take; a backlog job stops taking new chunks well before."""
 
@@ -51,7 +47,7 @@ BACKLOG_MIN = 20
 BACKLOG_JOBS = 2
 """Backlog jobs queued at once, so that two workers share a large backlog."""
 
-PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED}
 
 
 class ProvidersBusy(Exception):
@@ -60,22 +56,15 @@ class ProvidersBusy(Exception):
 
 def dispatch_request(request_id: int) -> str:
     ctx = current()
-    for pause in BUSY_PAUSES:
-        result = _dispatch_one(ctx, request_id)
-        if result.outcome is not DispatchOutcome.BUSY:
-            return result.outcome.value
-        time.sleep(pause)  # another worker holds the provider for a few milliseconds
-    raise ProvidersBusy(request_id)
-
-
-def _dispatch_one(ctx: Context, request_id: int) -> DispatchResult:
     with ctx.Session.begin() as db:
         calendar, thresholds = rules(db)
         result = offer_next(db, request_id, ctx.clock(), calendar, thresholds, ctx.cipher)
         outbound = record_notices(ctx, db, result.notices)
     send(ctx, outbound)
     _log(result)
-    return result
+    if result.outcome is DispatchOutcome.BUSY:
+        raise ProvidersBusy(request_id)  # RQ's Retry tries again in a few seconds
+    return result.outcome.value
 
 
 def dispatch_backlog(chunk: int = BACKLOG_CHUNK, budget_seconds: float = JOB_TIMEOUT / 2) -> int:
@@ -127,8 +116,9 @@ def enqueue_dispatch(ctx: Context, request_id: int) -> bool:
 
 
 def _enqueue_unique(ctx: Context, job_id: str, func, *args) -> bool:
-    """Enqueue under a fixed id. A job with that id still waiting or running is left as it is;
-    one that finished or failed is replaced, since the database says there is work again."""
+    """Enqueue under a fixed id, since the database says there is work. A job with that id
+    queued or running is left as it is; one waiting for a retry is run now; one that finished
+    or failed is replaced."""
     queue = ctx.queue(QUEUE)
     options = dict(job_id=job_id, unique=True, retry=DISPATCH_RETRY, job_timeout=JOB_TIMEOUT, failure_ttl=7 * 86400)
     try:
@@ -136,7 +126,12 @@ def _enqueue_unique(ctx: Context, job_id: str, func, *args) -> bool:
         return True
     except DuplicateJobError:
         job = Job.fetch(job_id, connection=ctx.redis) if ctx.redis.exists(Job.key_for(job_id)) else None
-        if job is not None and job.get_status(refresh=False) in PENDING:
+        status = job.get_status(refresh=False) if job is not None else None
+        if status == JobStatus.SCHEDULED:
+            ScheduledJobRegistry(queue=queue).remove(job)
+            queue.enqueue_job(job)
+            return True
+        if status in PENDING:
             return True
         if job is not None:
             job.delete()

@@ -61,7 +61,9 @@ class Stack:
         self.wechat = WeChatServer(settings.wechat_token, settings.wechat_app_id, settings.wechat_encoding_aes_key, safe_mode=True)
         self.ctx = worker_context.build(settings)
         self.web = Gunicorn("faults", "bot.app:create_app()", 4, self.env, extra_args=("--timeout", "60")).start()
-        self.workers = RQWorkers(self.env, self.redis.url(0), count=2).start()
+        # maintenance every 5 s instead of 600: a surviving worker takes over the scheduler of a dead
+        # one within seconds of its lock running out (see expire_abandoned in the tests)
+        self.workers = RQWorkers(self.env, self.redis.url(0), count=2, maintenance_interval=5).start()
         self.cron = RQCron(self.env, self.redis.url(0)).start()
         self.web.wait_ready(self.wechat.verification(), timeout=90)
         self.workers.wait_registered(self.ctx.redis)

@@ -11,6 +11,7 @@ the audit trail, notices to providers). Each test prints its verdict line.
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -54,9 +55,16 @@ def load(stack, openids, fault=None, at: float = 0.4, concurrency: int = CONCURR
 
 
 def expire_abandoned(stack) -> list[str]:
-    """Jobs RQ still lists as started whose worker is dead: let their 90 s heartbeat run out now
-    (a killed SimpleWorker's job is abandoned for job monitoring 30 s + 60 s; the sweeper then
-    hands it to RQ's retry). Returns their ids."""
+    """What a dead worker leaves in Redis, expired now instead of after RQ's timeouts: the jobs
+    it was running (abandoned for 90 s: job monitoring 30 s + 60 s; the sweeper then hands them
+    to RQ's retry) and its scheduler lock (61 s; then a live worker's maintenance pass takes the
+    scheduler over). Returns the abandoned jobs' ids."""
+    redis = stack.ctx.redis
+    for key in redis.scan_iter("rq:scheduler-lock:*"):
+        holder = redis.get(key)
+        pid = redis.hget(f"rq:scheduler:{holder.decode()}", "pid") if holder else None
+        if pid is None or not _process_alive(int(pid)):
+            redis.delete(key)
     live = {w.name for w in Worker.all(connection=stack.ctx.redis) if w.pid in {p.pid for p in stack.workers.alive()}}
     expired = []
     for queue in stack.ctx.queues.values():
@@ -68,6 +76,14 @@ def expire_abandoned(stack) -> list[str]:
                 stack.ctx.redis.zadd(registry.key, {member: time.time() - 1})
                 expired.append(job_id)
     return expired
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
 
 
 def settle(stack, openids, timeout: float = 60) -> None:
@@ -195,6 +211,11 @@ def _stuck(stack, watch) -> list[tuple[int, str]]:
 
 
 def test_an_rq_worker_sigkilled_mid_job(stack, report):
+    # fresh workers, registered in Redis (an earlier Redis restart may have wiped their records)
+    for proc in stack.workers.alive():
+        proc.terminate()
+        proc.wait(timeout=30)
+    stack.workers.wait_registered(stack.ctx.redis, count=2)
     openids = seed(stack, "o_kill_")
     killed = {}
 

@@ -112,3 +112,17 @@ def test_cli_export_needs(app, county, tmp_path):
     assert load_workbook(out)["需求台账"].max_row == 6
     unknown = runner.invoke(args=["ledger", "export", "needs", "--town", "城关镇", "--out", str(out)])
     assert unknown.exit_code != 0 and "衡山镇" in unknown.output and "城关镇" in unknown.output
+
+
+def test_db_seed_loads_the_catalogue_once_and_keeps_edits(app, ctx):
+    from models.catalogue import ServiceItem
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["db", "seed"])
+    assert first.exit_code == 0 and "11 items added" in first.output
+    with ctx.Session.begin() as db:
+        db.get(ServiceItem, "meals").name = "助餐服务"
+    again = runner.invoke(args=["db", "seed"])
+    assert "0 items added" in again.output
+    with ctx.Session() as db:
+        assert db.get(ServiceItem, "meals").name == "助餐服务"

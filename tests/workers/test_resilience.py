@@ -147,3 +147,21 @@ def _let_heartbeat_expire(ctx) -> None:
     registry = StartedJobRegistry(queue=ctx.queue("default"))
     for member in ctx.redis.zrange(registry.key, 0, -1):
         ctx.redis.zadd(registry.key, {member: time.time() - 1})
+
+
+def test_a_request_whose_providers_are_all_busy_is_retried_and_the_sweeper_brings_the_retry_forward(ctx, scene):
+    if not _real_servers(ctx):
+        pytest.skip("row locks: PostgreSQL")
+    request_id = new_request(ctx, scene)
+    with ctx.engine.connect() as other:  # another worker in the middle of assigning every provider
+        other.execute(text("SELECT id FROM providers FOR UPDATE"))
+        enqueue_dispatch(ctx, request_id)
+        drain(ctx)
+        job = Job.fetch(f"dispatch-{request_id}", connection=ctx.redis)
+        assert job.get_status() == JobStatus.SCHEDULED  # ProvidersBusy: RQ retries in 2 s
+        assert request_row(ctx, request_id).status == "received"  # not escalated
+        other.rollback()
+
+    assert run(ctx, sweep_dispatch) == 1  # waiting over a minute: the retry runs now
+
+    assert [s for _, s in offers_of(ctx, request_id)] == ["open"]
