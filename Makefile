@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app bot.app:create_app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test bench bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice clean migration
+.PHONY: install run test faults bench bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice bench-load clean migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -29,7 +29,10 @@ run: install
 test: install
 	$(BIN)/pytest
 
-bench: bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice
+faults: install
+	$(BIN)/pytest tests/faults tests/web/test_hostile_input.py tests/conversations/test_hostile_parsers.py tests/flows/test_privacy.py
+
+bench: bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice bench-load
 
 bench-webhook: install
 	$(BIN)/python -m bench.webhook
@@ -45,6 +48,9 @@ bench-dispatch: install
 
 bench-backoffice: install
 	$(BIN)/python -m bench.backoffice
+
+bench-load: install
+	$(BIN)/python -m bench.load_journey
 
 clean:
 	rm -rf $(VENV) var *.egg-info

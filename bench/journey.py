@@ -32,6 +32,7 @@ from conversations import menu
 from models.audit import AuditEntry
 from models.catalogue import ServiceItem
 from models.households import Household, new_member
+from models import notices as notice_texts
 from models.messages import InboundMessage, OutboundMessage
 from models.providers import Provider
 from models.areas import Village
@@ -50,6 +51,8 @@ JOURNEY: tuple[tuple[str, str], ...] = (
 )
 NUMBER = re.compile(r"FW\d{8}-\d+")
 ACKNOWLEDGED = JOURNEY[-1][1]
+OFFER_NOTICE = notice_texts.OFFER.split("{")[0]  # "【新派单】服务单 "
+LIVE_OFFERS = ("open", "accepted")
 NOT_SAVED = menu.SYSTEM_ERROR[:12]
 #: WeChat retries a delivery it got no answer for this many times
 WECHAT_RETRIES = 3
@@ -304,6 +307,10 @@ class Tally:
 
 
 def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
+    """Count what became of these residents' requests. Doubles are measured against the offers
+    actually made: a request offered twice (its first offer expired) has two offers, two
+    ``offered`` entries and two offer notices, and none of them is a double; two live offers,
+    or an entry or a notice without its offer, are."""
     openids = [o.openid for o in outcomes]
     passive = {o.number for o in outcomes if o.number}
     with ctx.Session() as db:
@@ -316,19 +323,22 @@ def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
         rows = db.execute(select(ServiceRequest.id, ServiceRequest.number, ServiceRequest.requested_by, ServiceRequest.status)
                           .where(ServiceRequest.requested_by.in_(openids))).all()
         ids = [r.id for r in rows]
-        offers = Counter(db.scalars(select(Offer.request_id).where(Offer.request_id.in_(ids))).all()) if ids else Counter()
-        entries = Counter(db.scalars(select(AuditEntry.subject_id).where(
+        offers = db.execute(select(Offer.request_id, Offer.status).where(Offer.request_id.in_(ids))).all() if ids else []
+        entries = Counter(db.execute(select(AuditEntry.subject_id, AuditEntry.action).where(
             AuditEntry.subject == "request", AuditEntry.subject_id.in_(ids), AuditEntry.action.in_(DISPATCHED))).all()) if ids else Counter()
-        notice_numbers = Counter()
+        offer_notices = Counter()
         if notices and ids:
-            providers = {p for p in db.scalars(select(Provider.openid).where(Provider.openid.is_not(None)))}
-            for body in db.scalars(select(OutboundMessage.body_enc).where(OutboundMessage.kind == "dispatch", OutboundMessage.openid.in_(providers))):
-                for number in set(NUMBER.findall(ctx.cipher.decrypt(body))):
-                    notice_numbers[number] += 1
+            for openid, body in db.execute(select(OutboundMessage.openid, OutboundMessage.body_enc).where(OutboundMessage.kind == "dispatch")):
+                clear = ctx.cipher.decrypt(body)
+                if clear.startswith(OFFER_NOTICE):
+                    offer_notices.update((number, openid) for number in set(NUMBER.findall(clear)))
+    made = Counter(r for r, _ in offers)
+    live = Counter(r for r, status in offers if status in LIVE_OFFERS)
     acked = passive | later
     numbers = {r.number for r in rows}
+    by_number = {r.number: r.id for r in rows}
     per_resident = Counter(r.requested_by for r in rows)
-    dispatched = {r.id for r in rows if r.status in DISPATCHED or offers.get(r.id)}
+    dispatched = {r.id for r in rows if r.status in DISPATCHED or made.get(r.id)}
     return Tally(
         residents=len(openids),
         acknowledged=len(acked),
@@ -336,11 +346,11 @@ def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
         in_database=len(rows),
         dispatched=len(dispatched),
         received=sum(r.status == "received" for r in rows),
-        offers=sum(offers.values()),
+        offers=len(offers),
         doubled_requests=sum(n - 1 for n in per_resident.values() if n > 1),
-        doubled_offers=sum(n - 1 for n in offers.values() if n > 1),
-        doubled_dispatch_entries=sum(n - 1 for n in entries.values() if n > 1),
-        doubled_notices=sum(n - 1 for n in notice_numbers.values() if n > 1),
+        doubled_offers=sum(n - 1 for n in live.values() if n > 1),
+        doubled_dispatch_entries=sum(max(0, entries[(r.id, "offered")] - made[r.id]) + max(0, entries[(r.id, "escalated")] - 1) for r in rows),
+        doubled_notices=sum(max(0, n - made[by_number[number]]) for (number, _), n in offer_notices.items() if number in by_number),
         unknown_numbers=sorted(acked - numbers),
         not_dispatched=sorted(r.number for r in rows if r.id not in dispatched),
     )

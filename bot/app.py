@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         window_seconds=settings.signature_window,
         max_body_bytes=settings.max_body_bytes,
     )
-    app.extensions["jzt.guard"] = DeliveryGuard(ctx.redis)
+    app.extensions["jzt.guard"] = DeliveryGuard(ctx.redis, ctx.cipher)
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(admin.bp)

@@ -5,6 +5,10 @@ is still being handled on another web worker. ``claim`` lets exactly one of them
 the others get the stored reply, or ``None`` (answer ``success``) while it is running.
 The database's unique (openid, delivery key) is the second line when Redis is down.
 
+The reply kept for retries is encrypted with the data key: it may read back a phone
+number, or echo whatever the user typed (an ID number), and Redis holds no personal data
+in clear.
+
 Plain mode signs only the query, so a captured query could be replayed with another
 body: ``check_replay`` remembers the body digest per signed query for the window.
 """
@@ -18,6 +22,8 @@ from enum import Enum
 
 from redis import Redis
 from redis.exceptions import RedisError
+
+from models.crypto import DataCipher
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +46,7 @@ class Claim:
 @dataclass(frozen=True)
 class DeliveryGuard:
     redis: Redis
+    cipher: DataCipher
     running_ttl: int = 30
     reply_ttl: int = 600
     replay_ttl: int = 600
@@ -57,11 +64,14 @@ class DeliveryGuard:
             return self.claim(openid, key)
         if value == RUNNING:
             return Claim(ClaimState.RUNNING)
-        return Claim(ClaimState.DONE, value.decode())
+        try:
+            return Claim(ClaimState.DONE, self.cipher.decrypt(value.decode()))
+        except (ValueError, UnicodeDecodeError):  # not ours (another DATA_KEY): answered already
+            return Claim(ClaimState.RUNNING)
 
     def remember(self, openid: str, key: str, reply_xml: str) -> None:
         try:
-            self.redis.set(self._key(openid, key), reply_xml.encode(), ex=self.reply_ttl)
+            self.redis.set(self._key(openid, key), self.cipher.encrypt(reply_xml).encode(), ex=self.reply_ttl)
         except RedisError:
             log.warning("delivery guard: could not store reply")
 

@@ -129,7 +129,7 @@ class WeChatProtocol:
             raise BadRequest("XML nested too deeply") from None
         except Exception as exc:  # expat, xmltodict and wechatpy all raise their own kinds
             raise BadRequest(f"malformed XML ({type(exc).__name__})") from None
-        if message is None or not getattr(message, "source", None):
+        if message is None or not _is_name(getattr(message, "source", None), 64) or not _is_name(message.type, 32):
             raise BadRequest("not a WeChat message")
         return message
 
@@ -158,11 +158,34 @@ def _refuse_dtd(xml: str) -> None:
 
 # -- from wechatpy messages to what the dialogue sees ---------------------------------
 
+def _is_name(value, longest: int) -> bool:
+    """An openid or a message type as WeChat sends them: a short string, no spaces or controls."""
+    return isinstance(value, str) and 0 < len(value) <= longest and value.isprintable() and not any(c.isspace() for c in value)
+
+
 def delivery_key(message: BaseMessage) -> str:
-    """WeChat's identity of one delivery: MsgId, or CreateTime + event for events."""
-    if message.type == "event":
-        return f"e:{message.time}:{message.event}"
-    return f"m:{message.id}"
+    """WeChat's identity of one delivery: MsgId, or CreateTime + event for events.
+
+    A message without an integer MsgId (or an event without an integer CreateTime) is not
+    from WeChat: it would share one key with every other such message of its sender."""
+    fields = message._data  # wechatpy fills a missing MsgId or CreateTime with 0
+    try:
+        if message.type == "event":
+            key = f"e:{_number(fields.get('CreateTime'))}:{_text(message.event)}"
+        else:
+            key = f"m:{_number(fields.get('MsgId'))}"
+    except (TypeError, ValueError):
+        raise BadRequest("message id out of shape") from None
+    if len(key) > 96:
+        raise BadRequest("message id out of shape")
+    return key
+
+
+def _number(value) -> int:
+    """A MsgId or a CreateTime: 1 to 20 ASCII digits (WeChat's ids are unsigned 64-bit)."""
+    if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20):
+        raise ValueError("not an id")
+    return int(value)
 
 
 def to_user_input(message: BaseMessage) -> UserInput:
@@ -172,23 +195,33 @@ def to_user_input(message: BaseMessage) -> UserInput:
         raise BadRequest("message fields out of shape") from None
 
 
+def _text(value) -> str:
+    """A text field: a string or absent. Repeated or nested elements are refused (TypeError)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError("a text field holds elements")
+    return value
+
+
 def _to_user_input(message: BaseMessage) -> UserInput:
     kind = message.type
     if kind == "text":
-        return UserInput(InputKind.TEXT, message.content or "")
+        return UserInput(InputKind.TEXT, _text(message.content))
     if kind == "voice":
-        return UserInput(InputKind.VOICE, message.recognition or "", media_id=message.media_id)
+        return UserInput(InputKind.VOICE, _text(message.recognition), media_id=_text(message.media_id))
     if kind == "location":
         lat, lng = message.location
-        return UserInput(InputKind.LOCATION, message.label or "", location=Location(float(lat), float(lng), message.label or ""))
+        label = _text(message.label)
+        return UserInput(InputKind.LOCATION, label, location=Location(float(lat), float(lng), label))
     if kind == "image":
-        return UserInput(InputKind.IMAGE, media_id=message.media_id)
+        return UserInput(InputKind.IMAGE, media_id=_text(message.media_id))
     if kind == "link":
-        return UserInput(InputKind.LINK, message.title or "")
+        return UserInput(InputKind.LINK, _text(message.title))
     if kind == "event":
-        event = message.event
+        event = _text(message.event)
         if event == "click":
-            return UserInput(InputKind.MENU, message.key or "")
+            return UserInput(InputKind.MENU, _text(message.key))
         if event == "location":
             return UserInput(InputKind.EVENT, "location", location=Location(float(message.latitude), float(message.longitude)))
         return UserInput(InputKind.EVENT, event)

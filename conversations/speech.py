@@ -157,6 +157,11 @@ def spoken_digits(text: str | None) -> str:
     return _BETWEEN_DIGITS_RE.sub("", text)
 
 
+MAX_NUMERAL_CHARS = 40
+"""No number anyone says or types is longer; a longer run (a pasted wall of digits) is not a
+number, and would exceed Python's 4,300-digit limit on ``int(str)``."""
+
+
 def chinese_number(text: str | None) -> int | None:
     """Return the non-negative integer written in ``text``, or ``None``.
 
@@ -167,7 +172,7 @@ def chinese_number(text: str | None) -> int | None:
     malformed numeral such as "二三十", gives ``None``.
     """
     text = normalize(text).replace(" ", "").replace(",", "")
-    if not text or _NUMERAL_TOKEN_RE.sub("", text):
+    if not text or len(text) > MAX_NUMERAL_CHARS or _NUMERAL_TOKEN_RE.sub("", text):
         return None
     tokens = _NUMERAL_TOKEN_RE.findall(text)
     if not any(token in SMALL_UNITS or token in LARGE_UNITS for token in tokens):

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import audit
+from models.calendar import local_today
 from models.db import Base, IdPk, Timestamp, as_utc
 from models.numbers import next_number
 
@@ -119,7 +120,7 @@ def report(
     merged = lead is not None
     if lead is None:
         lead = Lead(
-            number=next_number(db, "BG", now.date()), village_id=village_id,
+            number=next_number(db, "BG", local_today(now)), village_id=village_id,
             subject_enc=cipher.encrypt(subject), address_enc=cipher.encrypt(address), latitude=latitude, longitude=longitude,
             situations=sorted(set(situations)), details_enc=cipher.encrypt(details) if details else None, urgent=urgent,
             anonymous=anonymous, deadline=deadline, created_at=now, updated_at=now,

@@ -13,6 +13,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
+from models.calendar import local_today
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
 from models.numbers import next_number
@@ -155,7 +156,7 @@ def create_request(
 ) -> ServiceRequest:
     """Save a request (it exists before the user is told so); dispatch comes after commit."""
     request = ServiceRequest(
-        number=next_number(db, "FW", now.date()),
+        number=next_number(db, "FW", local_today(now)),
         member_id=member.id,
         village_id=member.household.village_id,
         item_code=item_code,
@@ -176,7 +177,7 @@ def create_request(
 
 def create_referral(db: Session, cipher, *, openid: str, member: Member | None, department: str, matter: str, deadline: dt.datetime, now: dt.datetime) -> Referral:
     referral = Referral(
-        number=next_number(db, "ZJ", now.date()),
+        number=next_number(db, "ZJ", local_today(now)),
         openid=openid,
         member_id=member.id if member else None,
         village_id=member.household.village_id if member else None,

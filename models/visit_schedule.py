@@ -58,14 +58,15 @@ def schedule_due_visits(db: Session, now: dt.datetime, thresholds: Thresholds) -
     if not months:
         return 0
     groups_text = cast(Member.groups, String)
-    last = (
+    last = _snapshot(
         select(Visit.member_id, func.max(local_date(Visit.completed_at)).label("done"))
         .where(Visit.status == VisitStatus.DONE.value)
-        .group_by(Visit.member_id)
-        .subquery("last_done")
+        .group_by(Visit.member_id),
+        "last_done",
     )
     base = case((last.c.done > Member.registered_on, last.c.done), else_=Member.registered_on)
-    open_routine = select(Visit.id).where(Visit.member_id == Member.id, Visit.kind == VisitKind.ROUTINE.value, Visit.status.in_(OPEN)).exists()
+    scheduled = _snapshot(select(Visit.member_id).where(Visit.kind == VisitKind.ROUTINE.value, Visit.status.in_(OPEN)), "scheduled")
+    open_routine = select(scheduled.c.member_id).where(scheduled.c.member_id == Member.id).exists()
     staff_id, source = _with_volunteer(select(Member).join(Household, Household.id == Member.household_id).outerjoin(last, last.c.member_id == Member.id))
     due = add_months(base, case(months, value=groups_text))
     visit = Visit.__table__.c
@@ -75,8 +76,14 @@ def schedule_due_visits(db: Session, now: dt.datetime, thresholds: Thresholds) -
         maintain_column_froms=True,
     ).where(groups_text.in_(list(months)), ~open_routine, due <= schedule_horizon(local(now).date(), thresholds))
     columns = ["member_id", "village_id", "staff_id", "kind", "due_date", "status", "far", "photos", "reminded_before", "reminded_overdue", "escalated", "created_at"]
-    stmt = insert_ignoring_conflicts(db, Visit.__table__).from_select(columns, rows)
-    return db.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+    stmt = insert_ignoring_conflicts(db, Visit.__table__).from_select(columns, rows).returning(Visit.__table__.c.id)
+    return len(db.execute(stmt).all())  # RETURNING: SQLite reports no rowcount for WITH … INSERT
+
+
+def _snapshot(query, name: str):
+    """The visits read once, before the INSERT adds to the table (a materialised CTE): a plan
+    made while the table looked empty must not rescan the rows being inserted for every member."""
+    return query.cte(name).prefix_with("MATERIALIZED")
 
 
 def _interval_by_groups(db: Session, thresholds: Thresholds) -> dict[str, int]:
@@ -103,11 +110,11 @@ def _with_volunteer(query):
     done = Visit.status == VisitStatus.DONE.value
     active_volunteer = and_(Staff.active.is_(True), Staff.role == Role.VOLUNTEER.value)
     order = (Visit.completed_at.desc(), Visit.id.desc())
-    last_visitor = (
+    last_visitor = _snapshot(
         select(Visit.member_id, Visit.staff_id, func.row_number().over(partition_by=Visit.member_id, order_by=order).label("rn"))
         .join(Staff, and_(Staff.id == Visit.staff_id, active_volunteer))
-        .where(done)
-        .subquery("last_visitor")
+        .where(done),
+        "last_visitor",
     )
     volunteers = (
         select(

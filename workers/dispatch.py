@@ -5,8 +5,8 @@
 - ``dispatch_backlog()``: many waiting requests in chunked transactions (``SKIP LOCKED``, so
   several workers share a backlog); the sweeper uses it after an outage.
 - ``expire_offers_job()``: periodic; offers past their deadline pass to the next provider.
-- ``sweep_dispatch()``: periodic; re-queues requests saved while Redis was down and hands
-  jobs abandoned by a killed worker back to RQ's retry.
+- ``sweep_dispatch()``: periodic; re-queues requests saved while Redis was down, hands jobs
+  abandoned by a killed worker back to RQ's retry, and runs at once a retry that is waiting.
 
 Running any of them twice has the effect of running them once: the request's row lock, the
 one-live-offer index and the deterministic job ids see to it.

@@ -6,6 +6,7 @@ from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from conversations.steps import pick_one
 from models.catalogue import load_catalogue
+from models.dispatch import withdraw_offers
 from models.providers import Provider
 from models.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
 from models.residents import bindings_of
@@ -73,11 +74,16 @@ def _cancel_finish(call) -> str:
     request = _request(call)
     if not call.data["sure"]:
         return KEPT
-    provider = call.turn.db.get(Provider, request.provider_id) if request.provider_id else None
-    if not cancel_request(call.turn.db, request, call.turn.openid, call.turn.now):
+    turn = call.turn
+    provider = turn.db.get(Provider, request.provider_id) if request.provider_id else None
+    if request.state not in CANCELLABLE:
         return TOO_LATE.format(number=request.number)
-    if provider is not None and provider.openid:
-        call.turn.notify(provider.openid, PROVIDER_TOLD.format(number=request.number, item=_item_name(call, request)), kind="cancel")
+    notices = withdraw_offers(turn.db, request.id, turn.now)  # a provider with an open offer is told
+    cancel_request(turn.db, request, turn.openid, turn.now)
+    for notice in notices:
+        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    if provider is not None and provider.openid:  # one who had accepted is told too
+        turn.notify(provider.openid, PROVIDER_TOLD.format(number=request.number, item=_item_name(call, request)), kind="cancel")
     return CANCELLED.format(number=request.number)
 
 

@@ -4,7 +4,9 @@ Redis restart under load (``test_stack_faults``) hits by chance.
 
 While Redis is unreachable a turn keeps working: the draft is saved in the database and the
 Redis write after commit fails. When Redis is back with the data it had before, its copy of
-the user's state and the user's lock are stale.
+the user's state and the user's lock are stale. Both used to bite: the state was read from the
+stale copy (an earlier step replayed; a request confirmed meanwhile filed twice), and the lock
+was waited for 10 s (the reply went out late, by customer-service message).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def redis_unreachable(app, ctx):
     dead = connect("redis://127.0.0.1:1/0")
     down = dataclasses.replace(ctx, redis=dead, queues=queues(dead))
     guard = app.extensions["jzt.guard"]
-    app.extensions.update({"jzt.context": down, "jzt.guard": DeliveryGuard(dead)})
+    app.extensions.update({"jzt.context": down, "jzt.guard": DeliveryGuard(dead, ctx.cipher)})
     worker_context.install(down)
     try:
         yield

@@ -249,7 +249,7 @@ def test_a_request_confirmed_while_redis_is_down_is_saved_and_dispatched_later(a
     dead = connect("redis://127.0.0.1:1/0")  # nothing listens there
     down = dataclasses.replace(ctx, redis=dead, queues=queues(dead))
     guard = app.extensions["jzt.guard"]
-    app.extensions.update({"jzt.context": down, "jzt.guard": DeliveryGuard(dead)})
+    app.extensions.update({"jzt.context": down, "jzt.guard": DeliveryGuard(dead, ctx.cipher)})
     worker_context.install(down)
     try:
         reply = chat.say(RESIDENT, "是")
