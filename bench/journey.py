@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import func, select
 
@@ -140,6 +141,7 @@ class Outcome:
     unseen: int = 0  # deliveries answered with ``success`` (reply later, or a duplicate)
     resent: int = 0  # messages the user sent again after 没有保存 or no answer at all
     gave_up: int = 0  # deliveries WeChat gave up on (no answer after its retries)
+    late: int = 0  # replies received later, by customer-service message
 
 
 @dataclass
@@ -183,6 +185,10 @@ class Driver:
     resend_pause: float = 0.25  # doubled after each failure, at most 4 s: about 15 s of patience
     script: tuple[tuple[str, str], ...] = JOURNEY
     stats: Stats = field(default_factory=Stats)
+    #: the replies sent to a user later, by customer-service message (``late_replies``): with it,
+    #: a user answered ``success`` waits for the reply before saying the next thing, as people do
+    inbox: Callable[[str], list[str]] | None = None
+    late_wait: float = 30.0
 
     def run(self, openids: list[str], concurrency: int) -> list[Outcome]:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -192,7 +198,10 @@ class Driver:
         outcome = Outcome(openid)
         for text, expected in self.script:
             content = self.say(openid, text, outcome)
-            if content is None:  # answered ``success``: handled, the reply follows later
+            late = content is None
+            if late:  # answered ``success``: handled, the reply follows later
+                content = self.later(openid, outcome)
+            if content is None:
                 outcome.steps += 1
                 continue
             if expected not in content:
@@ -200,9 +209,22 @@ class Driver:
                 return outcome
             outcome.steps += 1
             found = NUMBER.search(content)
-            if found and text == self.script[-1][0]:
+            if found and text == self.script[-1][0] and not late:  # (a later ack is counted by ``tally``)
                 outcome.number = found.group()
         return outcome
+
+    def later(self, openid: str, outcome: Outcome) -> str | None:
+        """The reply that follows by customer-service message, once it is there (or None)."""
+        if self.inbox is None:
+            return None
+        stop = time.monotonic() + self.late_wait
+        while time.monotonic() < stop:
+            texts = self.inbox(openid)
+            if len(texts) > outcome.late:
+                fresh, outcome.late = texts[outcome.late:], len(texts)
+                return "\n".join(fresh)
+            time.sleep(0.2)
+        return None
 
     def say(self, openid: str, text: str, outcome: Outcome) -> str | None:
         """The reply's text, ``None`` for ``success``; sends the message again (a new MsgId)
@@ -221,7 +243,7 @@ class Driver:
             if NOT_SAVED in answer:
                 continue
             return answer
-        return answer if isinstance(answer, str) else None
+        return answer if isinstance(answer, str) else "(no answer from the webhook)"
 
     def deliver(self, delivery: Delivery, outcome: Outcome):
         """What WeChat shows for one delivery: the reply text, None (``success``) or _GAVE_UP."""
@@ -354,6 +376,14 @@ def tally(ctx, outcomes: list[Outcome], notices: bool = True) -> Tally:
         unknown_numbers=sorted(acked - numbers),
         not_dispatched=sorted(r.number for r in rows if r.id not in dispatched),
     )
+
+
+def late_replies(ctx, openid: str) -> list[str]:
+    """Replies sent to ``openid`` after the fact (the turn overran WeChat's 5 s), oldest first."""
+    with ctx.Session() as db:
+        rows = db.scalars(select(OutboundMessage.body_enc).where(
+            OutboundMessage.openid == openid, OutboundMessage.kind == "reply", OutboundMessage.channel != "reply").order_by(OutboundMessage.id)).all()
+    return [ctx.cipher.decrypt(body) for body in rows]
 
 
 def waiting_for_dispatch(ctx, openids: list[str]) -> int:

@@ -9,6 +9,7 @@ ciphertext into one ``BadRequest``, and escaping ``]]>`` in reply text.
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from dataclasses import dataclass
 
@@ -129,7 +130,7 @@ class WeChatProtocol:
             raise BadRequest("XML nested too deeply") from None
         except Exception as exc:  # expat, xmltodict and wechatpy all raise their own kinds
             raise BadRequest(f"malformed XML ({type(exc).__name__})") from None
-        if message is None or not _is_name(getattr(message, "source", None), 64) or not _is_name(message.type, 32):
+        if message is None or not all(_is_name(getattr(message, f, None), n) for f, n in (("source", 64), ("target", 64), ("type", 32))):
             raise BadRequest("not a WeChat message")
         return message
 
@@ -158,9 +159,13 @@ def _refuse_dtd(xml: str) -> None:
 
 # -- from wechatpy messages to what the dialogue sees ---------------------------------
 
+_NAME = re.compile(r"[\w-]+")
+
+
 def _is_name(value, longest: int) -> bool:
-    """An openid or a message type as WeChat sends them: a short string, no spaces or controls."""
-    return isinstance(value, str) and 0 < len(value) <= longest and value.isprintable() and not any(c.isspace() for c in value)
+    """An openid, an account id or a message type as WeChat sends them: a short run of letters,
+    digits, ``_`` and ``-``. They go into the reply unescaped (wechatpy puts them in CDATA)."""
+    return isinstance(value, str) and 0 < len(value) <= longest and _NAME.fullmatch(value) is not None
 
 
 def delivery_key(message: BaseMessage) -> str:

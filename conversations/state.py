@@ -123,10 +123,8 @@ class StateStore:
             self.redis.delete(self._key(openid))
 
     @contextlib.contextmanager
-    def lock(self, openid: str, timeout: float = 15, wait: float = 2) -> Iterator[bool]:
-        """Hold the user's lock; yields False (and goes on) when Redis is unreachable, or when
-        the lock is still held after ``wait`` seconds: a lock left by a turn that died (or kept
-        by a Redis restored from its append-only file) must not hold the reply past WeChat's 5 s."""
+    def lock(self, openid: str, timeout: float = 15, wait: float = 10) -> Iterator[bool]:
+        """Hold the user's lock; yields False (and goes on) when Redis is unreachable."""
         try:
             lock = self.redis.lock(f"jzt:lock:{openid}", timeout=timeout, blocking_timeout=wait)
             acquired = lock.acquire()

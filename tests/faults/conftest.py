@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from bench import harness
 from bench.harness import Gunicorn, ServerFailed
-from bench.stack import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, Supervisor, wait_for
+from bench.stack import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, Supervisor
 from bot.config import Settings
 from bot.simclient import WeChatServer
 from tests.conftest import IN_CI, PG_URL, _postgres_available
@@ -149,6 +149,10 @@ def report(capsys):
             print(f"\n  {line}", end="")
 
     return say
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "faults: breaks private servers under load (deselect with -m 'not faults')")
 
 
 def pytest_collection_modifyitems(items):

@@ -99,6 +99,8 @@ BAD_BODIES: tuple[bytes, ...] = (
     b"<xml><ToUserName>gh</ToUserName><FromUserName><a>o_x</a></FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>5</MsgId></xml>",
     b"<xml><ToUserName>gh</ToUserName><FromUserName>o_x</FromUserName><FromUserName>o_y</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>5</MsgId></xml>",
     b"<xml><ToUserName>gh</ToUserName><FromUserName>" + b"o" * 200 + b"</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6</MsgId></xml>",
+    b"<xml><ToUserName>gh</ToUserName><FromUserName>]]&gt;</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6</MsgId></xml>",
+    b"<xml><ToUserName>gh]]&gt;&lt;MsgType&gt;</ToUserName><FromUserName>o_x</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6</MsgId></xml>",
     b"<xml><ToUserName>gh</ToUserName><FromUserName>o x</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>6</MsgId></xml>",
     b"<xml><ToUserName>gh</ToUserName><FromUserName>o_x</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content><b>x</b></Content><MsgId>7</MsgId></xml>",
     b"<xml><ToUserName>gh</ToUserName><FromUserName>o_x</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>a</Content><Content>b</Content><MsgId>8</MsgId></xml>",
