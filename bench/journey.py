@@ -142,6 +142,7 @@ class Outcome:
     resent: int = 0  # messages the user sent again after 没有保存 or no answer at all
     gave_up: int = 0  # deliveries WeChat gave up on (no answer after its retries)
     late: int = 0  # replies received later, by customer-service message
+    sent: int = 0  # messages sent (each a new MsgId; WeChat's retries of one are not counted)
 
 
 @dataclass
@@ -233,6 +234,7 @@ class Driver:
             if attempt:
                 outcome.resent += 1
                 time.sleep(min(4.0, self.resend_pause * 2 ** (attempt - 1)))
+            outcome.sent += 1
             answer = self.deliver(self.wechat.text(openid, text), outcome)
             if answer is _GAVE_UP:
                 outcome.gave_up += 1
