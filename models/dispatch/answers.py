@@ -27,14 +27,10 @@ def accept_offer(db: Session, now: dt.datetime, offer_id: int | None = None, *, 
     Atomic: under the request's lock, only an open offer within its deadline is accepted; a
     repeated, late or lost claim gets its outcome, and a late one passes the request on.
     """
-    found = _locked_offer(db, offer_id, request_id, provider_id)
+    found = _answerable(db, now, offer_id, request_id, provider_id)
     if isinstance(found, AnswerResult):
         return found
     info, offer = found
-    if offer.status == OfferStatus.OPEN.value and as_utc(offer.deadline) <= now:
-        return _expire_one(db, info, offer, now)
-    if offer.status != OfferStatus.OPEN.value:
-        return _not_open(info, offer)
     offer.status, offer.answered_at = OfferStatus.ACCEPTED.value, now
     db.execute(
         update(ServiceRequest)
@@ -47,14 +43,10 @@ def accept_offer(db: Session, now: dt.datetime, offer_id: int | None = None, *, 
 
 def decline_offer(db: Session, now: dt.datetime, offer_id: int | None = None, *, request_id: int | None = None, provider_id: int | None = None, reason: str | None = None, channel: Channel = Channel.WECHAT) -> AnswerResult:
     """The provider turns the order down (拒单); the request passes to the next provider."""
-    found = _locked_offer(db, offer_id, request_id, provider_id)
+    found = _answerable(db, now, offer_id, request_id, provider_id)
     if isinstance(found, AnswerResult):
         return found
     info, offer = found
-    if offer.status == OfferStatus.OPEN.value and as_utc(offer.deadline) <= now:
-        return _expire_one(db, info, offer, now)
-    if offer.status != OfferStatus.OPEN.value:
-        return _not_open(info, offer)
     offer.status, offer.answered_at = OfferStatus.DECLINED.value, now
     record(db, "request", info.id, "declined", f"provider:{offer.provider_id}", channel, at=now, offer_id=offer.id, reason=reason)
     return AnswerResult(AnswerOutcome.DECLINED, info.id, offer.id, redispatch=True)
@@ -75,6 +67,20 @@ def withdraw_offers(db: Session, request_id: int, now: dt.datetime) -> tuple[Not
         record(db, "request", request_id, "offer_withdrawn", SYSTEM, Channel.WORKER, at=now, provider_id=provider_id)
         notices += to_all(_contacts(db, provider_id)[1], texts.OFFER_WITHDRAWN.format(number=info.number, item=info.item_name))
     return notices
+
+
+def _answerable(db: Session, now: dt.datetime, offer_id, request_id, provider_id):
+    """The open, still timely offer a provider answers (its request locked), or the outcome
+    instead: no such offer, already answered, or too late (then it passes on)."""
+    found = _locked_offer(db, offer_id, request_id, provider_id)
+    if isinstance(found, AnswerResult):
+        return found
+    info, offer = found
+    if offer.status == OfferStatus.OPEN.value and as_utc(offer.deadline) <= now:
+        return _expire_one(db, info, offer, now)
+    if offer.status != OfferStatus.OPEN.value:
+        return _not_open(info, offer)
+    return info, offer
 
 
 def _locked_offer(db, offer_id, request_id, provider_id):
