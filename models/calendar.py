@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
+from models.db import as_utc  # noqa: F401  (callers import it from here with local())
 from models.policy.workdays import WorkCalendar, calendar_from_chinese_calendar
 from models.sql import insert_ignoring_conflicts
 from models.visits import CalendarDay
@@ -64,10 +65,6 @@ def local_today(now: dt.datetime) -> dt.date:
 def day_start(day: dt.date) -> dt.datetime:
     """Midnight of a county day, in UTC (for comparing with stored timestamps)."""
     return dt.datetime.combine(day, dt.time(0), tzinfo=COUNTY_TZ).astimezone(dt.timezone.utc)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    return local(moment).astimezone(dt.timezone.utc)
 
 
 # -- reading ---------------------------------------------------------------------------------
