@@ -1,9 +1,15 @@
 """WeChat delivery rules in Redis: one processing per message, same reply to retries.
 
 WeChat retries an unanswered message three times, possibly while the first delivery
-is still being handled on another web worker. ``claim`` lets exactly one of them in;
-the others get the stored reply, or ``None`` (answer ``success``) while it is running.
+is still being handled on another web worker. ``open`` lets exactly one of them in;
+the others get the stored reply, or ``RUNNING`` (answer ``success``) while it is running.
 The database's unique (openid, delivery key) is the second line when Redis is down.
+
+A turn costs two Redis round trips, each one script: ``open`` claims the delivery, takes
+the user's lock (``conversations.state``) and reads the user's live state; ``close``
+queues the message-log entry (``workers.message_log``), keeps the reply for retries and
+releases the lock. When the lock is busy (two quick messages of one user), the turn waits
+for it the ordinary way.
 
 The reply kept for retries is encrypted with the data key: it may read back a phone
 number, or echo whatever the user typed (an ID number), and Redis holds no personal data
@@ -17,30 +23,73 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from enum import Enum
 
 from redis import Redis
 from redis.exceptions import RedisError
 
+from conversations.state import LOCK_TIMEOUT, live_key, lock_key
 from models.crypto import DataCipher
+from workers import message_log
 
 log = logging.getLogger(__name__)
 
 RUNNING = b"\x00running"
+#: kept for a turn that answered nothing (WeChat gets ``success``)
+SILENT = b"\x00silent"
+
+# KEYS: delivery, user lock, live state. ARGV: running marker, its ttl (s), lock token, lock ttl (ms).
+# Returns {0, stored value} (another delivery has it), {1} (ours; the lock is busy), or
+# {2, live state or false} (ours, locked).
+_OPEN = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+    return {0, redis.call('GET', KEYS[1])}
+end
+if not redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then
+    return {1}
+end
+return {2, redis.call('GET', KEYS[3])}
+"""
+
+# KEYS: delivery, user lock, message log. ARGV: reply, its ttl (s), lock token, log entry.
+_CLOSE = """
+if ARGV[4] ~= '' then redis.call('LPUSH', KEYS[3], ARGV[4]) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
+
+# KEYS: delivery, user lock. ARGV: '1' to forget the claim (a retry may try again), lock token.
+_RELEASE = """
+if ARGV[1] == '1' then redis.call('DEL', KEYS[1]) end
+if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
 
 
 class ClaimState(str, Enum):
     NEW = "new"  # this delivery is the one to process
     RUNNING = "running"  # another delivery of the same message is being processed
-    DONE = "done"  # already answered: ``reply`` holds the clear reply XML
+    DONE = "done"  # already answered: ``reply`` holds the reply text ("" for ``success``)
 
 
 @dataclass(frozen=True)
 class Claim:
     state: ClaimState
+    openid: str = ""
+    key: str = ""
     reply: str | None = None
     redis_ok: bool = True
+    #: set when ``open`` also took the user's lock (release it with ``close``/``release``)
+    lock_token: str = ""
+    #: with the lock: the user's live state as read under it (None when Redis has none)
+    live_state: bytes | None = None
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.lock_token)
 
 
 @dataclass(frozen=True)
@@ -51,34 +100,57 @@ class DeliveryGuard:
     reply_ttl: int = 600
     replay_ttl: int = 600
 
-    def claim(self, openid: str, key: str) -> Claim:
-        name = self._key(openid, key)
+    def __post_init__(self):
+        for name, source in (("_open", _OPEN), ("_close", _CLOSE), ("_release", _RELEASE)):
+            object.__setattr__(self, name, self.redis.register_script(source))
+
+    def open(self, openid: str, key: str) -> Claim:
+        """Claim this delivery; when it is ours, also take the user's lock and read the live state."""
+        token = secrets.token_hex(8)
+        keys = (self._key(openid, key), lock_key(openid), live_key(openid))
         try:
-            if self.redis.set(name, RUNNING, nx=True, ex=self.running_ttl):
-                return Claim(ClaimState.NEW)
-            value = self.redis.get(name)
+            found = self._open(keys=keys, args=(RUNNING, self.running_ttl, token, int(LOCK_TIMEOUT * 1000)))
         except RedisError:
             log.warning("delivery guard: Redis unavailable, falling back to the database")
-            return Claim(ClaimState.NEW, redis_ok=False)
-        if value is None:  # expired between SET and GET: treat as ours
-            return self.claim(openid, key)
-        if value == RUNNING:
-            return Claim(ClaimState.RUNNING)
-        try:
-            return Claim(ClaimState.DONE, self.cipher.decrypt(value.decode()))
-        except (ValueError, UnicodeDecodeError):  # not ours (another DATA_KEY): answered already
-            return Claim(ClaimState.RUNNING)
+            return Claim(ClaimState.NEW, openid, key, redis_ok=False)
+        if found[0] == 2:
+            return Claim(ClaimState.NEW, openid, key, lock_token=token, live_state=found[1])
+        if found[0] == 1:
+            return Claim(ClaimState.NEW, openid, key)
+        return self._seen(openid, key, found[1])
 
-    def remember(self, openid: str, key: str, reply_xml: str) -> None:
+    def _seen(self, openid: str, key: str, value: bytes | None) -> Claim:
+        if value is None or value == RUNNING:  # (None: expired inside the script's reply; rare)
+            return Claim(ClaimState.RUNNING, openid, key)
+        if value == SILENT:
+            return Claim(ClaimState.DONE, openid, key, reply="")
         try:
-            self.redis.set(self._key(openid, key), self.cipher.encrypt(reply_xml).encode(), ex=self.reply_ttl)
+            return Claim(ClaimState.DONE, openid, key, reply=self.cipher.decrypt(value.decode()))
+        except (ValueError, UnicodeDecodeError):  # not ours (another DATA_KEY): answered already
+            return Claim(ClaimState.RUNNING, openid, key)
+
+    def close(self, claim: Claim, reply: str, reply_enc: str | None = None, log_entry: str = "") -> bool:
+        """Keep ``reply`` ("" for ``success``) for retries, queue ``log_entry``, release the lock.
+
+        ``reply_enc``: the reply already encrypted (the log entry holds it), to save a second
+        encryption. False when Redis failed: the caller then writes the log entry itself.
+        """
+        stored = SILENT if not reply else (reply_enc or self.cipher.encrypt(reply)).encode()
+        keys = (self._key(claim.openid, claim.key), lock_key(claim.openid), message_log.KEY)
+        try:
+            self._close(keys=keys, args=(stored, self.reply_ttl, claim.lock_token, log_entry))
+            return True
         except RedisError:
             log.warning("delivery guard: could not store reply")
+            return False
 
-    def release(self, openid: str, key: str) -> None:
-        """Forget a claim whose processing failed, so WeChat's retry can try again."""
+    def release(self, claim: Claim, *, forget: bool) -> None:
+        """Release the user's lock; ``forget`` the claim too when processing failed, so that
+        WeChat's retry can try again."""
+        if not (forget or claim.locked):
+            return
         try:
-            self.redis.delete(self._key(openid, key))
+            self._release(keys=(self._key(claim.openid, claim.key), lock_key(claim.openid)), args=("1" if forget else "0", claim.lock_token))
         except RedisError:
             pass
 

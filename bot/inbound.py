@@ -42,6 +42,8 @@ class Services:
     """What handlers may use, without knowing about Flask or RQ."""
 
     ctx: Context
+    #: (openid, raw value) of the live state already read under the user's lock, if any
+    live: tuple[str, bytes | None] | None = None
 
     @property
     def redis(self):
@@ -61,7 +63,7 @@ class Services:
 
     @property
     def state_store(self) -> StateStore:
-        return StateStore(self.ctx.redis, self.ctx.cipher)
+        return StateStore(self.ctx.redis, self.ctx.cipher, live=self.live)
 
     def enqueue_send(self, outbound_id: int) -> bool:
         return enqueue_send(self.ctx, outbound_id)
@@ -89,18 +91,41 @@ class Services:
         turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, remind_at, args))
 
 
-def handle(ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str, *, redis_ok: bool = True) -> Answer:
+@dataclass(frozen=True)
+class Held:
+    """The caller took the user's lock and read the live state (``live_state``) in its own Redis
+    call, and will queue the message-log entry in its closing one (``bot.delivery``)."""
+
+    live_state: bytes | None
+
+
+@dataclass(frozen=True)
+class Handled:
+    answer: Answer
+    #: for a ``Held`` turn that changed nothing: the message-log entry for the caller to queue
+    log_entry: str = ""
+    #: the passive reply, encrypted (as in ``log_entry``), when there is one
+    reply_enc: str | None = None
+
+
+def handle(
+    ctx: Context, openid: str, delivery_key: str, msg_type: str, user_input: UserInput, body: str,
+    *, redis_ok: bool = True, held: Held | None = None,
+) -> Handled:
     """Process one message and return what to answer. Raises ``Duplicate``.
 
     ``redis_ok`` False: Redis could not deduplicate this delivery, so the database must.
     """
     started = time.monotonic()
+    if held is not None:
+        services = Services(ctx, live=(openid, held.live_state))
+        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
     services = Services(ctx)
     with services.state_store.lock(openid):
-        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok)
+        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
 
 
-def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok) -> Answer:
+def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held) -> Handled:
     now = ctx.clock()
     body_enc = ctx.cipher.encrypt(body)
     with ctx.Session.begin() as db:
@@ -116,22 +141,26 @@ def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_
             except IntegrityError:
                 raise Duplicate(delivery_key) from None
             _record_answer(turn, answer, inbound.id, late)
+    handled = Handled(answer)
     if logged_later:
-        reply = ctx.cipher.encrypt(answer.texts[0]) if answer.texts else None
-        entry = {"openid": openid, "key": delivery_key, "type": msg_type, "body": body_enc, "reply": reply, "at": now.isoformat()}
-        turn.after_commit.insert(0, lambda: message_log.push(ctx, entry) or _log_now(ctx, entry))
+        reply_enc = ctx.cipher.encrypt(answer.texts[0]) if answer.texts else None
+        entry = message_log.encode({"openid": openid, "key": delivery_key, "type": msg_type, "body": body_enc, "reply": reply_enc, "at": now.isoformat()})
+        if held is not None:
+            handled = Handled(answer, entry, reply_enc)
+        else:
+            turn.after_commit.insert(0, lambda: message_log.push(ctx, entry) or log_directly(ctx, entry))
     for callback in turn.after_commit:
         callback()
     if late:
         log.warning("turn for %s took over the reply budget; answering by customer-service message", msg_type)
-        return Answer()
-    return answer
+        return Handled(Answer())
+    return handled
 
 
-def _log_now(ctx: Context, entry: dict) -> None:
-    """Redis went away between the claim and now: write the log entry directly."""
+def log_directly(ctx: Context, entry: str) -> None:
+    """Redis went away between the claim and now: write the log entry to the database."""
     with ctx.Session.begin() as db:
-        insert_logged(db, [entry])
+        insert_logged(db, [message_log.decode(entry)])
 
 
 def _record_answer(turn: Turn, answer: Answer, inbound_id: int, late: bool) -> None:

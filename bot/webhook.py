@@ -66,28 +66,33 @@ def receive():
     user_input = to_user_input(message)
     openid, key = message.source, delivery_key(message)
 
-    claim = guard.claim(openid, key)
+    claim = guard.open(openid, key)
     if claim.state is ClaimState.RUNNING:
         return _plain(SUCCESS)
     if claim.state is ClaimState.DONE:
-        return _sealed(protocol, query, claim.reply)
+        return _answer(protocol, query, message, claim.reply)
+    held = inbound.Held(claim.live_state) if claim.locked else None
     try:
-        answer = inbound.handle(ctx, openid, key, message.type, user_input, body_for_record(message), redis_ok=claim.redis_ok)
+        handled = inbound.handle(ctx, openid, key, message.type, user_input, body_for_record(message), redis_ok=claim.redis_ok, held=held)
     except inbound.Duplicate:
+        guard.release(claim, forget=False)
         return _plain(SUCCESS)
     except Exception:
-        guard.release(openid, key)
+        guard.release(claim, forget=True)
         log.exception("turn failed (%s)", message.type)
-        return _sealed(protocol, query, protocol.render_text(message, menu.SYSTEM_ERROR))
-    reply = SUCCESS if answer.silent else protocol.render_text(message, answer.texts[0])
-    guard.remember(openid, key, reply)
-    return _sealed(protocol, query, reply)
+        return _answer(protocol, query, message, menu.SYSTEM_ERROR)
+    answer = handled.answer
+    reply = "" if answer.silent else answer.texts[0]
+    if not guard.close(claim, reply, handled.reply_enc, handled.log_entry) and handled.log_entry:
+        inbound.log_directly(ctx, handled.log_entry)
+    return _answer(protocol, query, message, reply)
 
 
-def _sealed(protocol: WeChatProtocol, query: SignedQuery, reply: str) -> Response:
-    if reply == SUCCESS:
+def _answer(protocol: WeChatProtocol, query: SignedQuery, message, text: str) -> Response:
+    """``text`` as the passive reply (encrypted when the request was), or ``success`` for none."""
+    if not text:
         return _plain(SUCCESS)
-    return _xml(protocol.seal(query, reply))
+    return _xml(protocol.seal(query, protocol.render_text(message, text)))
 
 
 def body_for_record(message) -> str:

@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 STATE_TTL = dt.timedelta(days=14)
 #: the live copy of "no dialogue running"
 EMPTY = b""
+#: seconds a user's lock is held at most (a turn that dies holding it delays the next one this long)
+LOCK_TIMEOUT = 15
+
+
+def lock_key(openid: str) -> str:
+    """The Redis key of the user's turn lock (taken here, or by the webhook's opening script)."""
+    return f"jzt:lock:{openid}"
 
 
 @dataclass
@@ -74,17 +81,16 @@ class DialogueState:
 
 
 class StateStore:
-    def __init__(self, redis: Redis, cipher: DataCipher, ttl: dt.timedelta = STATE_TTL):
-        self.redis, self.cipher, self.ttl = redis, cipher, ttl
+    """``live``: (openid, raw value) of a live state the caller already read under the user's
+    lock (the webhook reads it with the delivery claim), so ``load`` need not read it again."""
+
+    def __init__(self, redis: Redis, cipher: DataCipher, ttl: dt.timedelta = STATE_TTL, live: tuple[str, Any] | None = None):
+        self.redis, self.cipher, self.ttl, self.live = redis, cipher, ttl, live
 
     _key = staticmethod(live_key)
 
     def load(self, db: Session, openid: str) -> DialogueState:
-        try:
-            cached = self.redis.get(self._key(openid))
-        except RedisError:
-            cached = None
-            log.warning("state: Redis unavailable, reading the draft from the database")
+        cached = self._read_live(openid)
         if cached == EMPTY:
             return DialogueState()
         # A dialogue is running: the draft decides. The Redis copy can be older than the draft
@@ -95,6 +101,15 @@ class StateStore:
             self._remember_empty(openid)
             return DialogueState()
         return DialogueState.from_json(self.cipher.decrypt(stored))
+
+    def _read_live(self, openid: str) -> bytes | None:
+        if self.live is not None and self.live[0] == openid:
+            return self.live[1]
+        try:
+            return self.redis.get(self._key(openid))
+        except RedisError:
+            log.warning("state: Redis unavailable, reading the draft from the database")
+            return None
 
     def _remember_empty(self, openid: str) -> None:
         """Most users have no dialogue running: say so in Redis, so the next turn skips the database."""
@@ -123,10 +138,10 @@ class StateStore:
             self.redis.delete(self._key(openid))
 
     @contextlib.contextmanager
-    def lock(self, openid: str, timeout: float = 15, wait: float = 10) -> Iterator[bool]:
+    def lock(self, openid: str, timeout: float = LOCK_TIMEOUT, wait: float = 10) -> Iterator[bool]:
         """Hold the user's lock; yields False (and goes on) when Redis is unreachable."""
         try:
-            lock = self.redis.lock(f"jzt:lock:{openid}", timeout=timeout, blocking_timeout=wait)
+            lock = self.redis.lock(lock_key(openid), timeout=timeout, blocking_timeout=wait)
             acquired = lock.acquire()
         except RedisError:
             yield False

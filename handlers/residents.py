@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from handlers.turn import Answer, Turn
-from models.catalogue import load_catalogue
+from models.catalogue import recent_catalogue
 from models.leads import LeadStatus, leads_reported_by
 from models.providers import Provider
 from models.requests import RequestStatus, referrals_of, requests_of
-from models.residents import bindings_of
+from models.residents import bound_member_ids
 
 PROGRESS_WORDS = {"进度", "查进度", "我的申请", "申请进度", "查询", "3", "MENU_PROGRESS", "我的"}
 
@@ -32,10 +32,12 @@ def progress(turn: Turn) -> Answer:
 
 
 def _request_lines(turn: Turn) -> list[str]:
-    member_ids = [b.member_id for b in bindings_of(turn.db, turn.openid)]
-    catalogue = load_catalogue(turn.db, active_only=False)
+    requests = requests_of(turn.db, turn.openid, bound_member_ids(turn.openid), limit=5)
+    if not requests:
+        return []
+    catalogue = recent_catalogue(turn.db, active_only=False)
     lines = []
-    for request in requests_of(turn.db, turn.openid, member_ids, limit=5):
+    for request in requests:
         line = f"· {request.number} {catalogue[request.item_code].name}：{request.state.label}"
         if request.provider_id and request.state in (RequestStatus.ACCEPTED, RequestStatus.ON_SITE, RequestStatus.COMPLETED):
             line += COMING.format(provider=turn.db.get(Provider, request.provider_id).name)

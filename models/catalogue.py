@@ -2,13 +2,19 @@
 
 Seeded from ``models.policy.catalogue.DEFAULT_CATALOGUE`` and
 ``models.policy.thresholds.DEFAULT_THRESHOLDS``; the rules always read what is stored.
+Chat turns read them through ``recent_catalogue`` and ``recent_thresholds``: what this
+process read at most ``RECENT_SECONDS`` ago (see there for the bound).
 """
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from decimal import Decimal
+from typing import Any, Callable
 
-from sqlalchemy import JSON, Boolean, Numeric, String, Text, select
+from sqlalchemy import JSON, Boolean, Numeric, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.db import Base
@@ -63,3 +69,75 @@ def load_catalogue(db: Session, active_only: bool = True) -> Catalogue:
 def load_thresholds(db: Session) -> Thresholds:
     row = db.get(PolicySetting, "thresholds")
     return Thresholds.from_dict(row.value) if row else DEFAULT_THRESHOLDS
+
+
+# -- recent reads for chat turns -------------------------------------------------------------
+
+#: How old the catalogue and thresholds a chat turn sees may be. Each process keeps what it read
+#: for at most this many seconds, per database. A change committed through a session of this
+#: process (the back office's edit, a seed) clears its copy at once; a change made by another
+#: process (another web worker, the back office's worker, the CLI) reaches this one's dialogues
+#: within RECENT_SECONDS. A session that changed them reads its own version, never the copy.
+#: Writes by raw SQL text are not noticed: they wait out the bound too.
+RECENT_SECONDS = 5.0
+
+_REFERENCE_ROWS = (ServiceItem, PolicySetting)
+_REFERENCE_TABLES = frozenset(cls.__tablename__ for cls in _REFERENCE_ROWS)
+_WROTE = "jzt.reference_written"
+_recent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {key: (generation, read_at, value)}
+_lock = threading.Lock()
+_generation = 0
+
+
+def recent_catalogue(db: Session, active_only: bool = True) -> Catalogue:
+    """``load_catalogue`` as this process read it at most ``RECENT_SECONDS`` ago."""
+    return _recent_read(db, ("catalogue", active_only), lambda: load_catalogue(db, active_only))
+
+
+def recent_thresholds(db: Session) -> Thresholds:
+    """``load_thresholds`` as this process read it at most ``RECENT_SECONDS`` ago."""
+    return _recent_read(db, ("thresholds",), lambda: load_thresholds(db))
+
+
+def _recent_read(db: Session, key: tuple, load: Callable[[], Any]) -> Any:
+    if db.info.get(_WROTE) or _changes_reference(db):
+        return load()
+    engine, generation, now = db.get_bind().engine, _generation, time.monotonic()
+    with _lock:
+        found = _recent.get(engine, {}).get(key)
+    if found and found[0] == generation and now - found[1] < RECENT_SECONDS:
+        return found[2]
+    value = load()
+    with _lock:  # stored with the generation it was read under: a commit meanwhile voids it
+        _recent.setdefault(engine, {})[key] = (generation, now, value)
+    return value
+
+
+def _changes_reference(session: Session) -> bool:
+    return any(isinstance(row, _REFERENCE_ROWS) for row in (*session.new, *session.dirty, *session.deleted))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context) -> None:
+    if _changes_reference(session):
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    table = getattr(state.statement, "table", None)
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(table, "name", None) in _REFERENCE_TABLES:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session: Session) -> None:
+    global _generation
+    if session.info.pop(_WROTE, False):
+        with _lock:
+            _generation += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _nothing_written(session: Session) -> None:
+    session.info.pop(_WROTE, None)

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import JSON, Date, ForeignKey, Numeric, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.areas import Village
 from models.crypto import DataCipher
@@ -126,6 +126,11 @@ def household_facts(household: Household, today: dt.date) -> HouseholdFacts:
 
 
 # -- look-ups -------------------------------------------------------------------------------
+
+
+def member_with_household(db: Session, member_id: int) -> Member | None:
+    """A member and their household in one query (none when the session holds the member already)."""
+    return db.get(Member, member_id, options=[joinedload(Member.household)])
 
 
 def find_member_by_id_number(db: Session, cipher: DataCipher, id_number: str) -> Member | None:

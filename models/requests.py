@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import Date, ForeignKey, Index, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
@@ -129,9 +129,13 @@ class Referral(Base):
     created_at: Mapped[Timestamp]
 
 
-def requests_of(db: Session, openid: str, member_ids: list[int], limit: int = 10) -> list[ServiceRequest]:
-    """A user's requests: those they sent and those for members they are bound to."""
-    query = select(ServiceRequest).where((ServiceRequest.requested_by == openid) | ServiceRequest.member_id.in_(member_ids or [-1]))
+def requests_of(db: Session, openid: str, member_ids: list[int] | Select, limit: int = 10) -> list[ServiceRequest]:
+    """A user's requests: those they sent and those for members they are bound to.
+
+    ``member_ids``: those members' ids, or ``bound_member_ids(openid)`` to read them in the same query.
+    """
+    members = member_ids if isinstance(member_ids, Select) else (member_ids or [-1])
+    query = select(ServiceRequest).where((ServiceRequest.requested_by == openid) | ServiceRequest.member_id.in_(members))
     return list(db.scalars(query.order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc()).limit(limit)))
 
 
@@ -213,7 +217,7 @@ def rate_request(db: Session, cipher, request: ServiceRequest, openid: str, rati
         audit.record(db, "request", request.id, "reopened", actor_of(openid), audit.Channel.WECHAT, now, reason="resident unsatisfied")
 
 
-def unrated_completed(db: Session, openid: str, member_ids: list[int]) -> list[ServiceRequest]:
+def unrated_completed(db: Session, openid: str, member_ids: list[int] | Select) -> list[ServiceRequest]:
     return [r for r in requests_of(db, openid, member_ids, limit=20) if r.state is RequestStatus.COMPLETED and r.rating is None]
 
 

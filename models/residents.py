@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.db import Base, IdPk, Timestamp
 from models.households import Member
@@ -65,8 +65,17 @@ def set_consent(db: Session, openid: str, agreed: bool, at: dt.datetime) -> None
         consent.version, consent.agreed, consent.at = CONSENT_VERSION, agreed, at
 
 
-def bindings_of(db: Session, openid: str) -> list[Binding]:
-    return list(db.scalars(select(Binding).where(Binding.openid == openid, Binding.active.is_(True)).order_by(Binding.id)))
+def bindings_of(db: Session, openid: str, *, with_members: bool = False) -> list[Binding]:
+    """The user's active bindings; ``with_members`` loads each member and household in the same query."""
+    query = select(Binding).where(Binding.openid == openid, Binding.active.is_(True)).order_by(Binding.id)
+    if with_members:
+        query = query.options(joinedload(Binding.member).joinedload(Member.household))
+    return list(db.scalars(query))
+
+
+def bound_member_ids(openid: str) -> Select:
+    """The ids of the members a user is bound to, as a subquery: read inside the caller's query."""
+    return select(Binding.member_id).where(Binding.openid == openid, Binding.active.is_(True))
 
 
 def bind(db: Session, openid: str, member: Member, relation: str) -> Binding:

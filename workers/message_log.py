@@ -27,10 +27,18 @@ BATCH = 2000
 MAX_BATCHES_PER_RUN = 50
 
 
-def push(ctx: Context, entry: dict) -> bool:
-    """Queue one log entry; False when Redis is down (the caller then writes it itself)."""
+def encode(entry: dict) -> str:
+    return json.dumps(entry, ensure_ascii=False)
+
+
+def decode(raw: str | bytes) -> dict:
+    return json.loads(raw)
+
+
+def push(ctx: Context, entry: str) -> bool:
+    """Queue one encoded log entry; False when Redis is down (the caller then writes it itself)."""
     try:
-        ctx.redis.lpush(KEY, json.dumps(entry, ensure_ascii=False))
+        ctx.redis.lpush(KEY, entry)
         return True
     except RedisError:
         return False
@@ -48,7 +56,7 @@ def flush_message_log() -> int:
                 if not raw:
                     break
                 with ctx.Session.begin() as db:
-                    added += insert_logged(db, [json.loads(item) for item in reversed(raw)])
+                    added += insert_logged(db, [decode(item) for item in reversed(raw)])
                 ctx.redis.ltrim(KEY, 0, -len(raw) - 1)
     except LockError:
         pass  # another flusher holds it

@@ -5,11 +5,11 @@ from __future__ import annotations
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from conversations.steps import pick_one
-from models.catalogue import load_catalogue
+from models.catalogue import recent_catalogue
 from models.dispatch import withdraw_offers
 from models.providers import Provider
 from models.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
-from models.residents import bindings_of
+from models.residents import bound_member_ids
 from models.staff import responsible_openids
 
 CANCEL_TITLE = "取消申请"
@@ -47,12 +47,8 @@ RATINGS = (
 )
 
 
-def _member_ids(call) -> list[int]:
-    return [b.member_id for b in bindings_of(call.turn.db, call.turn.openid)]
-
-
 def _item_name(call, request: ServiceRequest) -> str:
-    return load_catalogue(call.turn.db, active_only=False)[request.item_code].name
+    return recent_catalogue(call.turn.db, active_only=False)[request.item_code].name
 
 
 def _options(call, requests) -> tuple[Option, ...]:
@@ -67,7 +63,7 @@ def _request(call) -> ServiceRequest:
 
 
 def _cancellable(call) -> list[ServiceRequest]:
-    return [r for r in requests_of(call.turn.db, call.turn.openid, _member_ids(call)) if r.state in CANCELLABLE]
+    return [r for r in requests_of(call.turn.db, call.turn.openid, bound_member_ids(call.turn.openid)) if r.state in CANCELLABLE]
 
 
 def _cancel_finish(call) -> str:
@@ -105,7 +101,7 @@ CANCEL = Flow(
 
 
 def _unrated(call) -> list[ServiceRequest]:
-    return unrated_completed(call.turn.db, call.turn.openid, _member_ids(call))
+    return unrated_completed(call.turn.db, call.turn.openid, bound_member_ids(call.turn.openid))
 
 
 def _rate_finish(call) -> str:

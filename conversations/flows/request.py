@@ -16,13 +16,13 @@ from conversations.inputs import UserInput
 from conversations.parsers import Choice, DateAnswer, FreeText, LocationAnswer, Ok, Option, YesNo
 from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
-from models.catalogue import load_catalogue, load_thresholds
-from models.households import Member, member_facts
+from models.catalogue import recent_catalogue, recent_thresholds
+from models.households import Member, member_facts, member_with_household
 from models.notices import day
 from models.policy.catalogue import Category
 from models.policy.eligibility import NotEligible, check
 from models.requests import create_referral, create_request
-from models.residents import bindings_of, has_consented
+from models.residents import Binding, bindings_of, has_consented
 
 TITLE = "求助"
 INTRO = "好的，我来帮您申请上门服务。"
@@ -85,19 +85,25 @@ class WhenAnswer:
 
 
 def _catalogue(call):
-    return call.turn.memo("catalogue", lambda: load_catalogue(call.turn.db))
+    return call.turn.memo("catalogue", lambda: recent_catalogue(call.turn.db))
 
 
 def _thresholds(call):
-    return call.turn.memo("thresholds", lambda: load_thresholds(call.turn.db))
+    return call.turn.memo("thresholds", lambda: recent_thresholds(call.turn.db))
+
+
+def _bindings(call) -> list[Binding]:
+    return call.turn.memo("bindings", lambda: bindings_of(call.turn.db, call.turn.openid, with_members=True))
 
 
 def _members(call) -> list[Member]:
-    return call.turn.memo("bound_members", lambda: [b.member for b in bindings_of(call.turn.db, call.turn.openid)])
+    return [b.member for b in _bindings(call)]
 
 
 def _member(call) -> Member:
-    return call.turn.db.get(Member, int(call.data["member"]))
+    # kept for the turn: the session holds rows only weakly, and a second get would query again
+    member_id = int(call.data["member"])
+    return call.turn.memo(f"member:{member_id}", lambda: member_with_household(call.turn.db, member_id))
 
 
 def _whom_options(call) -> tuple[Option, ...]:
@@ -188,8 +194,7 @@ def _summary(call) -> str:
 def _finish(call) -> str:
     if not call.data["confirm"]:
         return NOT_SENT
-    turn, member = call.turn, _member(call)
-    relation = next((b.relation for b in bindings_of(turn.db, turn.openid) if b.member_id == member.id), "本人")
+    turn, relation, member = call.turn, _relation(call), _member(call)  # the member comes with the bindings
     if call.data["item"] == "referral":
         deadline = as_utc(load_work_calendar(turn.db).add_workdays(local(turn.now), _thresholds(call).transfer_workdays))
         referral = create_referral(turn.db, turn.services.cipher, openid=turn.openid, member=member, department=call.data["department"], matter=call.data["describe"], deadline=deadline, now=turn.now)
@@ -204,10 +209,15 @@ def _finish(call) -> str:
     return DONE_TEXT.format(number=request.number)
 
 
+def _relation(call) -> str:
+    member_id = int(call.data["member"])
+    return next((b.relation for b in _bindings(call) if b.member_id == member_id), "本人")
+
+
 def requires_binding(call) -> str | None:
     if not has_consented(call.turn.db, call.turn.openid):
         return "consent"
-    return None if bindings_of(call.turn.db, call.turn.openid) else "bind"
+    return None if _bindings(call) else "bind"
 
 
 FLOW = Flow(

@@ -7,6 +7,7 @@ import dataclasses
 from sqlalchemy import func, select
 
 from bot.demo import NEIGHBOUR, RESIDENT, SECRETARY
+from models.catalogue import ServiceItem
 from models.leads import Lead, LeadReporter
 from models.requests import Referral, RequestStatus, ServiceRequest
 from models.residents import Binding
@@ -69,6 +70,13 @@ def test_asking_for_an_ineligible_item_gives_the_reason(chat, county):
         < 集中养护
         <! 需要什么帮助
     """)
+
+
+def test_an_item_the_county_switches_off_is_gone_from_the_next_turn(chat, ctx, county):
+    chat.run(RESIDENT, "> 求助\n> 1\n< 帮办代办\n> 返回\n< 需要哪一类帮助")
+    with ctx.Session.begin() as db:  # as the back office does, in this process
+        db.get(ServiceItem, "errand").active = False
+    chat.run(RESIDENT, "> 1\n< 请选择具体服务\n<! 帮办代办")
 
 
 def test_unbound_user_is_led_through_consent_and_binding_with_the_intent_remembered(chat, ctx, county):

@@ -172,6 +172,64 @@ def test_a_read_only_turn_repeated_after_redis_forgot_is_logged_once(client, wec
     assert count(ctx, InboundMessage) == 1
 
 
+def test_a_duplicate_found_by_the_database_leaves_the_user_free_to_go_on(client, wechat, ctx):
+    delivery = wechat.text("o_forgot", "求助", msg_id=31339)
+    client.post(delivery.url, data=delivery.body)
+    ctx.redis.flushdb()
+    assert client.post(delivery.url, data=delivery.body).data == b"success"
+    assert ctx.redis.get("jzt:lock:o_forgot") is None  # not held until it times out
+    started = time.monotonic()
+    following = wechat.text("o_forgot", "1")
+    reply = wechat.read_reply(client.post(following.url, data=following.body).data)
+    assert time.monotonic() - started < 1.0 and "给谁登记" in reply["Content"]  # the dialogue goes on
+
+
+def test_a_message_waits_for_the_same_users_turn_in_progress(client, wechat, ctx):
+    ctx.redis.set("jzt:lock:o_busy", "a-turn-on-another-worker", px=1_200)
+    started = time.monotonic()
+    delivery = wechat.text("o_busy", "你好")
+    reply = wechat.read_reply(client.post(delivery.url, data=delivery.body).data)
+    assert time.monotonic() - started >= 1.0
+    assert "求助" in reply["Content"]
+    assert count(ctx, InboundMessage) == 1
+    assert ctx.redis.get("jzt:lock:o_busy") is None
+
+
+def test_a_turn_that_failed_is_retried_in_full_by_wechats_next_delivery(app, client, wechat, ctx, monkeypatch):
+    from bot import inbound
+
+    real_route = inbound.route
+    monkeypatch.setattr(inbound, "route", lambda turn: 1 / 0)
+    delivery = wechat.text("o_fails", "你好", msg_id=5150)
+    first = wechat.read_reply(client.post(delivery.url, data=delivery.body).data)
+    assert menu.SYSTEM_ERROR[:8] in first["Content"]
+    assert ctx.redis.get("jzt:lock:o_fails") is None
+    monkeypatch.setattr(inbound, "route", real_route)
+    again = wechat.read_reply(client.post(delivery.url, data=delivery.body).data)
+    assert "求助" in again["Content"]
+    assert count(ctx, InboundMessage) == 1
+
+
+def test_redis_failing_after_the_claim_still_logs_the_message_and_answers(app, client, wechat, ctx):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    guard = app.extensions["jzt.guard"]
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis went away")
+
+    object.__setattr__(guard, "_close", down)
+    try:
+        delivery = wechat.text("o_closing", "你好")
+        reply = wechat.read_reply(client.post(delivery.url, data=delivery.body).data)
+    finally:
+        object.__delattr__(guard, "_close")
+        guard.__post_init__()
+    assert "求助" in reply["Content"]
+    with ctx.Session() as db:  # written directly, not waiting in Redis
+        assert db.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
 def test_events_are_deduplicated_by_sender_and_create_time(client, wechat, ctx):
     delivery = wechat.event("o_ev", "subscribe", create_time=1_700_000_000 + int(time.time()) % 1000)
     client.post(delivery.url, data=delivery.body)
