@@ -128,7 +128,7 @@ def handle(
 def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held) -> Handled:
     now = ctx.clock()
     body_enc = ctx.cipher.encrypt(body)
-    with ctx.Session.begin() as db:
+    with ctx.Session() as db:  # begins at the first statement: most turns need none
         turn = Turn(openid=openid, input=user_input, now=now, db=db, services=services)
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
         late = time.monotonic() - started > ctx.settings.reply_budget_seconds
@@ -141,6 +141,8 @@ def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_
             except IntegrityError:
                 raise Duplicate(delivery_key) from None
             _record_answer(turn, answer, inbound.id, late)
+        if db.in_transaction():
+            db.commit()
     handled = Handled(answer)
     if logged_later:
         reply_enc = ctx.cipher.encrypt(answer.texts[0]) if answer.texts else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint
+from flask.sessions import SecureCookieSessionInterface
 
 bp = Blueprint("admin", __name__, template_folder="templates", static_folder="static", static_url_path="/admin/static")
 
@@ -22,6 +23,7 @@ def _configure(state) -> None:
     app = state.app
     settings = app.config["JZT_SETTINGS"]
     app.secret_key = settings.secret_key
+    app.session_interface = BackOfficeSessions()
     app.config.update(
         SESSION_COOKIE_NAME="jzt_admin",
         SESSION_COOKIE_HTTPONLY=True,
@@ -29,3 +31,13 @@ def _configure(state) -> None:
         SESSION_COOKIE_SECURE=settings.env == "production",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
     )
+
+
+class BackOfficeSessions(SecureCookieSessionInterface):
+    """Cookie sessions for the back office only: WeChat's deliveries carry no cookie, and the
+    webhook, the busiest path, should not pay for opening one."""
+
+    def open_session(self, app, request):
+        if request.path == "/wechat":
+            return None  # Flask uses a null session (nothing read, nothing written)
+        return super().open_session(app, request)
