@@ -8,6 +8,7 @@ which are printed at start-up; an environment variable always wins over a defaul
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace as _replace
 from typing import Mapping
 
@@ -69,6 +70,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:5000"
     #: signs the back office's session cookies (``SECRET_KEY``)
     secret_key: str = ""
+    #: "package.module:function" turning a voice message's media id into text, for voices WeChat
+    #: sent without a recognition (``JZT_SPEECH_TO_TEXT``; "" = none: the user is asked again)
+    speech_to_text: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -107,6 +111,7 @@ class Settings:
             transport=environ.get("JZT_TRANSPORT", default_transport),
             public_url=environ.get("JZT_PUBLIC_URL", "http://127.0.0.1:5000"),
             secret_key=values["SECRET_KEY"],
+            speech_to_text=environ.get("JZT_SPEECH_TO_TEXT", ""),
         )
         if overrides:
             settings = settings.replace(**overrides)
@@ -124,6 +129,8 @@ class Settings:
             problems.append("JZT_TRANSPORT must be 'record' or 'wechat'")
         if self.env == "production" and self.transport != "wechat":
             problems.append("production sends through WeChat (JZT_TRANSPORT=wechat)")
+        if self.speech_to_text and not re.fullmatch(r"[\w.]+:\w+", self.speech_to_text):
+            problems.append("JZT_SPEECH_TO_TEXT must look like package.module:function")
         if self.env == "production" and len(self.secret_key) < 32:
             problems.append("SECRET_KEY must be at least 32 characters in production")
         if problems:

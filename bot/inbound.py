@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from conversations import menu
-from conversations.inputs import UserInput
+from conversations.inputs import InputKind, UserInput
 from handlers.router import route
 from handlers.turn import Answer, Turn
 from models.messages import Channel, OutboundStatus, insert_logged, record_inbound, record_outbound
@@ -80,8 +80,17 @@ class Services:
                 turn.notify(notice.openid, notice.text, kind=notice.kind)
 
     def speech_to_text(self, media_id: str) -> str | None:
-        """Pluggable speech-to-text for voice without WeChat's recognition; none configured."""
-        return None
+        """The configured engine's text for a voice message WeChat sent without a recognition
+        (``JZT_SPEECH_TO_TEXT``); None when none is configured, it heard nothing, or it failed."""
+        engine = self.ctx.speech_to_text
+        if engine is None or not media_id:
+            return None
+        try:
+            heard = engine(media_id)
+        except Exception as exc:  # a plug-in's failure must not cost the user the turn
+            log.warning("speech-to-text failed (%s); asking the user again", type(exc).__name__)
+            return None
+        return heard.strip() if isinstance(heard, str) and heard.strip() else None
 
     def handover(self, call, reason: str) -> str:
         return hand_over(call.turn, reason)
@@ -128,6 +137,7 @@ def handle(
 def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held) -> Handled:
     now = ctx.clock()
     body_enc = ctx.cipher.encrypt(body)
+    user_input = _heard(services, user_input)
     with ctx.Session() as db:  # begins at the first statement: most turns need none
         turn = Turn(openid=openid, input=user_input, now=now, db=db, services=services)
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
@@ -157,6 +167,16 @@ def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_
         log.warning("turn for %s took over the reply budget; answering by customer-service message", msg_type)
         return Handled(Answer())
     return handled
+
+
+def _heard(services: Services, user_input: UserInput) -> UserInput:
+    """A voice message without WeChat's recognition: what the speech-to-text engine heard,
+    once, before routing, so every handler (menus, intents, staff words, dialogues) gets text."""
+    if user_input.kind is InputKind.VOICE and not user_input.text.strip() and user_input.media_id:
+        heard = services.speech_to_text(user_input.media_id)
+        if heard:
+            return UserInput.spoken(heard, user_input.media_id)
+    return user_input
 
 
 def log_directly(ctx: Context, entry: str) -> None:

@@ -9,6 +9,7 @@ Nothing here is state: it is the process's connections and settings.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,7 +18,7 @@ from rq import Queue
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.messenger import Messenger, RecordingTransport
 from models.crypto import DataCipher
 from models.db import make_engine, make_sessionmaker, utcnow
@@ -35,6 +36,8 @@ class Context:
     messenger: Messenger
     #: the time, for every business rule (tests install a fake clock)
     clock: Callable[[], dt.datetime] = utcnow
+    #: the configured speech-to-text engine (``Settings.speech_to_text``), or None
+    speech_to_text: Callable[[str], str | None] | None = None
 
     def queue(self, name: str = "default") -> Queue:
         return self.queues[name]
@@ -52,7 +55,20 @@ def build(settings: Settings, engine: Engine | None = None, redis: Redis | None 
         queues=queues(redis),
         cipher=cipher,
         messenger=Messenger(cipher, make_transport(settings, redis), settings.notice_template_id),
+        speech_to_text=load_callable(settings.speech_to_text) if settings.speech_to_text else None,
     )
+
+
+def load_callable(path: str) -> Callable:
+    """``package.module:function`` to the function; a ConfigError naming what is wrong."""
+    module_name, _, name = path.partition(":")
+    try:
+        found = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot load {path}: {exc}") from None
+    if not callable(found):
+        raise ConfigError(f"{path} is not a function")
+    return found
 
 
 def make_transport(settings: Settings, redis: Redis):
