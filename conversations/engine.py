@@ -31,8 +31,6 @@ EXPIRE_AFTER = dt.timedelta(days=7)
 class Services(Protocol):
     """What the engine needs from outside (the handlers layer provides it)."""
 
-    def speech_to_text(self, media_id: str) -> str | None: ...
-
     def handover(self, call: "Call", reason: str) -> str: ...
 
     def schedule_timer(self, turn, state: DialogueState, remind_at: dt.datetime, expire_at: dt.datetime, text: str) -> None: ...
@@ -182,10 +180,8 @@ class Engine:
             return self._command(call, flow, command)
         step = flow.step(state.step)
         if answer.kind is InputKind.VOICE and not answer.text.strip():
-            heard = call.turn.services.speech_to_text(answer.media_id) if answer.media_id else None
-            if not heard:
-                return self._join(texts.VOICE_AGAIN, self._prompt(call, step))
-            answer = UserInput(InputKind.VOICE, heard, media_id=answer.media_id)
+            # heard by neither WeChat nor the speech-to-text engine (asked before routing)
+            return self._join(texts.VOICE_AGAIN, self._prompt(call, step))
         if state.pending is not None:
             return self._confirm_pending(call, flow, step, answer)
         return self._take(call, flow, step, answer)
