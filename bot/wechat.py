@@ -12,6 +12,7 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -72,7 +73,7 @@ class WeChatProtocol:
     window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
 
-    @property
+    @cached_property
     def crypto(self) -> WeChatCrypto:
         return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
 
