@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 
@@ -54,10 +53,6 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         from workers.embedded import EmbeddedWorker
 
         app.extensions["jzt.worker"] = EmbeddedWorker(ctx).start()
-    # The segmenter's dictionary, the models and the routes are ~350,000 objects that live as
-    # long as the process: keep them out of the garbage collector's full passes, which took
-    # ~110 ms each over them (a pause for whoever's message was being answered).
-    gc.freeze()
     if settings.env == "dev":
         print("救助通 dev settings (set environment variables to override):\n" + settings.describe(), file=sys.stderr)
     return app

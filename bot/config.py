@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace as _replace
 from typing import Mapping
 
 #: Dev defaults. Never used in production. The AES key is 43 characters as WeChat
-#: issues it; the data key is a Fernet key (urlsafe base64 of 32 bytes).
+#: issues it; the data key is urlsafe base64 of 32 random bytes (every sub-key is derived from it).
 DEV_DEFAULTS: dict[str, str] = {
     "DATABASE_URL": "sqlite:///var/jiuzhutong.db",
     "REDIS_URL": "",  # empty: the embedded in-process Redis (fakeredis) and queue
