@@ -138,21 +138,24 @@ def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_
     now = ctx.clock()
     body_enc = ctx.cipher.encrypt(body)
     user_input = _heard(services, user_input)
-    with ctx.Session() as db:  # begins at the first statement: most turns need none
-        turn = Turn(openid=openid, input=user_input, now=now, db=db, services=services)
+    turn = Turn(openid=openid, input=user_input, now=now, sessions=ctx.Session, services=services)
+    try:
         answer = split_long(route(turn), ctx.settings.max_reply_chars)
         late = time.monotonic() - started > ctx.settings.reply_budget_seconds
-        logged_later = redis_ok and not db.info.get("wrote") and not late and len(answer.texts) <= 1
+        wrote = turn.opened_db is not None and turn.opened_db.info.get("wrote")
+        logged_later = redis_ok and not wrote and not late and len(answer.texts) <= 1
         if not logged_later:
             # this turn changed data: its message is recorded with it, and a second delivery
             # of the same message fails here on the unique key and rolls back everything
             try:
-                inbound = record_inbound(db, openid, delivery_key, msg_type, body_enc, now)
+                inbound = record_inbound(turn.db, openid, delivery_key, msg_type, body_enc, now)
             except IntegrityError:
                 raise Duplicate(delivery_key) from None
             _record_answer(turn, answer, inbound.id, late)
-        if db.in_transaction():
-            db.commit()
+        if turn.opened_db is not None and turn.opened_db.in_transaction():
+            turn.opened_db.commit()
+    finally:
+        turn.close()
     handled = Handled(answer)
     if logged_later:
         reply_enc = ctx.cipher.encrypt(answer.texts[0]) if answer.texts else None

@@ -89,10 +89,12 @@ class StateStore:
 
     _key = staticmethod(live_key)
 
-    def load(self, db: Session, openid: str) -> DialogueState:
+    def load(self, open_db: Callable[[], Session], openid: str) -> DialogueState:
+        """``open_db`` gives the turn's session: only needed when a dialogue is running."""
         cached = self._read_live(openid)
         if cached == EMPTY:
             return DialogueState()
+        db = open_db()
         # A dialogue is running: the draft decides. The Redis copy can be older than the draft
         # (a turn ran while Redis was unreachable, then Redis came back with its old data), and
         # trusting it replays an earlier step: a request confirmed meanwhile would be filed twice.

@@ -29,7 +29,7 @@ COMMANDS = {
 
 def _load(turn: Turn) -> Call:
     if turn.state is None:
-        turn.state = turn.services.state_store.load(turn.db, turn.openid)
+        turn.state = turn.services.state_store.load(lambda: turn.db, turn.openid)
     return Call(turn, turn.state)
 
 

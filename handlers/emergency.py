@@ -22,7 +22,7 @@ def on_emergency(turn: Turn) -> Answer | None:
     for openid in responsible_openids(turn.db, village_id_of(turn.db, turn.openid)):
         turn.notify(openid, note, kind="emergency")
     turn.services.urgent_visit(turn)
-    state = turn.services.state_store.load(turn.db, turn.openid)
+    state = turn.services.state_store.load(lambda: turn.db, turn.openid)
     return Answer.say(found.reply + ("\n" + FLOW_KEPT if state.flow else ""))
 
 

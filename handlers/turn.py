@@ -24,12 +24,31 @@ class Turn:
     openid: str
     input: UserInput
     now: dt.datetime
-    db: Session
+    #: opens the turn's database session; most turns (a greeting, the menu) never need one
+    sessions: Callable[[], Session]
     services: Any
     after_commit: list = field(default_factory=list)
     #: the user's dialogue state, loaded at most once per turn (see handlers.dialogue)
     state: Any = None
     _memo: dict = field(default_factory=dict)
+    _db: Session | None = None
+
+    @property
+    def db(self) -> Session:
+        """The turn's one session (its transaction begins at the first statement)."""
+        if self._db is None:
+            self._db = self.sessions()
+        return self._db
+
+    @property
+    def opened_db(self) -> Session | None:
+        """The session if the turn used one, else None."""
+        return self._db
+
+    def close(self) -> None:
+        """Close the session, if one was opened (rolling back what was not committed)."""
+        if self._db is not None:
+            self._db.close()
 
     def memo(self, key: str, load: Callable[[], Any]) -> Any:
         """``load()`` once per turn (the catalogue, thresholds ...), however often asked."""
