@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.turn import Answer, Turn
 from models.catalogue import recent_catalogue
 from models.leads import LeadStatus, leads_reported_by
-from models.providers import Provider
+from models.providers import provider_names
 from models.requests import RequestStatus, referrals_of, requests_of
 from models.residents import bound_member_ids
 
@@ -36,15 +36,20 @@ def _request_lines(turn: Turn) -> list[str]:
     if not requests:
         return []
     catalogue = recent_catalogue(turn.db, active_only=False)
+    coming = provider_names(turn.db, [r.provider_id for r in requests if _provider_shown(r)])
     lines = []
     for request in requests:
         line = f"· {request.number} {catalogue[request.item_code].name}：{request.state.label}"
-        if request.provider_id and request.state in (RequestStatus.ACCEPTED, RequestStatus.ON_SITE, RequestStatus.COMPLETED):
-            line += COMING.format(provider=turn.db.get(Provider, request.provider_id).name)
+        if _provider_shown(request):
+            line += COMING.format(provider=coming[request.provider_id])
         if request.state is RequestStatus.COMPLETED and request.rating is None:
             line += RATE_HINT
         lines.append(line)
     return lines
+
+
+def _provider_shown(request) -> bool:
+    return bool(request.provider_id) and request.state in (RequestStatus.ACCEPTED, RequestStatus.ON_SITE, RequestStatus.COMPLETED)
 
 
 def _lead_lines(turn: Turn) -> list[str]:

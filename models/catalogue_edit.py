@@ -1,6 +1,7 @@
 """The county edits the service catalogue: names, descriptions, eligibility (as data), unit cost,
 active. ``ServiceItem.definition`` (what the rules read) is rewritten together with the columns,
-so the bot and the rules see an edit at once. Every change is audited with what changed.
+so the rules see an edit at once, and the bot's dialogues within ``models.catalogue.RECENT_SECONDS``
+(at once in the process that saved it). Every change is audited with what changed.
 
 Audit entries of an item use the subject ``item`` and the item's ``position`` as the id (the
 audit trail keys records by number; the item's code is in the detail).

@@ -128,9 +128,12 @@ def household_facts(household: Household, today: dt.date) -> HouseholdFacts:
 # -- look-ups -------------------------------------------------------------------------------
 
 
+_WITH_HOUSEHOLD = (joinedload(Member.household),)  # built once: a loader option costs to build
+
+
 def member_with_household(db: Session, member_id: int) -> Member | None:
-    """A member and their household in one query (none when the session holds the member already)."""
-    return db.get(Member, member_id, options=[joinedload(Member.household)])
+    """A member and their household, in one query (or none, when the session holds the member already)."""
+    return db.get(Member, member_id, options=_WITH_HOUSEHOLD)
 
 
 def find_member_by_id_number(db: Session, cipher: DataCipher, id_number: str) -> Member | None:

@@ -57,3 +57,10 @@ def providers_for(db, item_code: str, village_id: int) -> list[Provider]:
         .order_by(Provider.name)
     )
     return list(db.scalars(query))
+
+
+def provider_names(db, provider_ids: list[int]) -> dict[int, str]:
+    """{id: name} of the given providers, in one query."""
+    if not provider_ids:
+        return {}
+    return dict(db.execute(select(Provider.id, Provider.name).where(Provider.id.in_(provider_ids))).all())

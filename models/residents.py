@@ -65,11 +65,14 @@ def set_consent(db: Session, openid: str, agreed: bool, at: dt.datetime) -> None
         consent.version, consent.agreed, consent.at = CONSENT_VERSION, agreed, at
 
 
+_WITH_MEMBERS = (joinedload(Binding.member).joinedload(Member.household),)  # built once: a loader option costs to build
+
+
 def bindings_of(db: Session, openid: str, *, with_members: bool = False) -> list[Binding]:
     """The user's active bindings; ``with_members`` loads each member and household in the same query."""
     query = select(Binding).where(Binding.openid == openid, Binding.active.is_(True)).order_by(Binding.id)
     if with_members:
-        query = query.options(joinedload(Binding.member).joinedload(Member.household))
+        query = query.options(*_WITH_MEMBERS)
     return list(db.scalars(query))
 
 

@@ -72,8 +72,10 @@ def test_request_offered_accepted_done_and_rated(chat, ctx, county):
     """)
     assert any("服务人员已接单" in n for n in chat.inbox(RESIDENT))
     assert any("派单通知" in n for n in chat.inbox(SECRETARY))
+    chat.run(RESIDENT, f"> 进度\n< {request.number} 助洁助行：服务人员已接单，康乐家政服务有限公司负责")
     chat.run(PROVIDER, f"> 上门\n< 已记录上门\n> 完成 {request.number}\n< 已记录完成")
     assert any("已完成" in n and "评价" in n for n in chat.inbox(RESIDENT))
+    chat.run(RESIDENT, "> 进度\n< 已完成，康乐家政服务有限公司负责（请回复“评价”）")
     chat.run(RESIDENT, "> 评价\n> 满意\n> 很好\n< 谢谢您的评价")
     with ctx.Session() as db:
         done = db.get(ServiceRequest, request.id)

@@ -37,6 +37,8 @@ def test_an_edit_committed_through_this_process_is_seen_at_once(seeded):
     with ctx.Session.begin() as db:
         db.get(ServiceItem, "cleaning").definition = dict(db.get(ServiceItem, "cleaning").definition, name="助洁")
     assert _name(ctx) == "助洁"
+    with ctx.Session() as db:
+        assert "cleaning" in recent_catalogue(db)
     with ctx.Session.begin() as db:
         db.execute(update(ServiceItem).where(ServiceItem.code == "cleaning").values(active=False))
     with ctx.Session() as db:
