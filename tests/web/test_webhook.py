@@ -214,20 +214,31 @@ def test_redis_failing_after_the_claim_still_logs_the_message_and_answers(app, c
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     guard = app.extensions["jzt.guard"]
+    real_eval = guard._eval
 
-    def down(*args, **kwargs):
-        raise RedisConnectionError("Redis went away")
+    def down_when_closing(script, keys, args):
+        if script is guard._close:
+            raise RedisConnectionError("Redis went away")
+        return real_eval(script, keys, args)
 
-    object.__setattr__(guard, "_close", down)
+    object.__setattr__(guard, "_eval", down_when_closing)
     try:
         delivery = wechat.text("o_closing", "你好")
         reply = wechat.read_reply(client.post(delivery.url, data=delivery.body).data)
     finally:
-        object.__delattr__(guard, "_close")
-        guard.__post_init__()
+        object.__delattr__(guard, "_eval")
     assert "求助" in reply["Content"]
     with ctx.Session() as db:  # written directly, not waiting in Redis
         assert db.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
+def test_a_redis_that_lost_its_scripts_still_dedups(client, wechat, ctx):
+    delivery = wechat.text("o_scripts", "你好", msg_id=60601)
+    first = client.post(delivery.url, data=delivery.body)
+    ctx.redis.script_flush()  # as after a Redis restart
+    again = client.post(delivery.url, data=delivery.body)
+    assert wechat.read_reply(first.data)["Content"] == wechat.read_reply(again.data)["Content"]
+    assert count(ctx, InboundMessage) == 1
 
 
 def test_events_are_deduplicated_by_sender_and_create_time(client, wechat, ctx):
