@@ -124,6 +124,8 @@ def handle(
     """Process one message and return what to answer. Raises ``Duplicate``.
 
     ``redis_ok`` False: Redis could not deduplicate this delivery, so the database must.
+    ``held``: the caller already holds the user's lock (the webhook's opening script); without
+    it, the turn takes the lock itself and queues its own message-log entry.
     """
     started = time.monotonic()
     if held is not None:
