@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text
 from bench.journey import JOURNEY, Driver, inbound_count, late_replies, seed_residents, tally, waiting_for_dispatch
 from bench.stack import wait_for
 from models.messages import Channel, OutboundMessage
+from workers import message_log
 from models.requests import ServiceRequest
 
 RESIDENTS = 40
@@ -146,6 +147,9 @@ def test_redis_restarted_during_load(stack, report, wipe):
     down = {}
 
     def fault():
+        if wipe:  # what the empty restart will lose: read-only turns' log entries not yet flushed
+            stack.ctx.redis.execute_command("CLIENT", "PAUSE", 5000, "WRITE")  # nothing added meanwhile
+            down["unflushed"] = stack.ctx.redis.llen(message_log.KEY)
         down["seconds"] = stack.redis.restart(down_seconds=1.0, wipe=wipe)
         return down
 
@@ -159,9 +163,11 @@ def test_redis_restarted_during_load(stack, report, wipe):
     logged = _logged(stack, openids, sent)
     restarted = {k: v - before[k] for k, v in stack.supervisor.restarts.items()}
     report(verdict(f"Redis {'restarted empty' if wipe else 'restarted (AOF)'} for {down['seconds']:.1f} s", driver, outcomes, counted,
-                   f"{sent} messages → {logged} inbound rows; restarted by the supervisor: {restarted}; jobs abandoned mid-run: {abandoned}"))
+                   f"{sent} messages → {logged} inbound rows ({down.get('unflushed', 0)} read-only entries waiting in Redis at the kill); "
+                   f"restarted by the supervisor: {restarted}; jobs abandoned mid-run: {abandoned}"))
     assert counted.problems == []  # nothing lost, nothing doubled, whatever happened
-    assert logged == sent, "messages missing from the message log"
+    # the known limit (test_message_log.py): without persistence, entries not yet flushed are lost
+    assert sent - down.get("unflushed", 0) <= logged <= sent, "messages missing from the message log"
     derailed = [o.derailed for o in outcomes if o.derailed]
     if derailed and all(any(mark in d for mark in FORGOTTEN) for d in derailed):
         pytest.xfail(f"{len(derailed)} dialogues forgotten: the known bug of "
