@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.turn import Answer, Turn
-from models.catalogue import recent_catalogue
+from models.catalogue import recent_catalogue_of
 from models.leads import LeadStatus, leads_reported_by
 from models.providers import provider_names
 from models.requests import RequestStatus, referrals_of, requests_of
@@ -35,7 +35,7 @@ def _request_lines(turn: Turn) -> list[str]:
     requests = requests_of(turn.db, turn.openid, bound_member_ids(turn.openid), limit=5)
     if not requests:
         return []
-    catalogue = recent_catalogue(turn.db, active_only=False)
+    catalogue = recent_catalogue_of(turn.db, {r.item_code for r in requests}, active_only=False)
     coming = provider_names(turn.db, [r.provider_id for r in requests if _provider_shown(r)])
     lines = []
     for request in requests:

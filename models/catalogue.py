@@ -94,6 +94,14 @@ def recent_catalogue(db: Session, active_only: bool = True) -> Catalogue:
     return _recent_read(db, ("catalogue", active_only), lambda: load_catalogue(db, active_only))
 
 
+def recent_catalogue_of(db: Session, codes, active_only: bool = True) -> Catalogue:
+    """``recent_catalogue`` when it holds every item in ``codes``, else the catalogue read now:
+    an item added in the last ``RECENT_SECONDS`` may already be on a request filed through a
+    process whose copy is newer than this one's."""
+    found = recent_catalogue(db, active_only)
+    return found if all(code in found for code in codes) else load_catalogue(db, active_only)
+
+
 def recent_thresholds(db: Session) -> Thresholds:
     """``load_thresholds`` as this process read it at most ``RECENT_SECONDS`` ago."""
     return _recent_read(db, ("thresholds",), lambda: load_thresholds(db))

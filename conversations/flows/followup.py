@@ -5,7 +5,7 @@ from __future__ import annotations
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from conversations.steps import pick_one
-from models.catalogue import recent_catalogue
+from models.catalogue import recent_catalogue_of
 from models.dispatch import withdraw_offers
 from models.providers import Provider
 from models.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
@@ -48,7 +48,7 @@ RATINGS = (
 
 
 def _item_name(call, request: ServiceRequest) -> str:
-    return recent_catalogue(call.turn.db, active_only=False)[request.item_code].name
+    return recent_catalogue_of(call.turn.db, [request.item_code], active_only=False)[request.item_code].name
 
 
 def _options(call, requests) -> tuple[Option, ...]:

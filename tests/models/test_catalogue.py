@@ -71,3 +71,13 @@ def test_an_edit_by_another_process_is_seen_within_the_bound(seeded, later):
     later(catalogue.RECENT_SECONDS)
     with ctx.Session() as db:
         assert "cleaning" not in recent_catalogue(db)
+
+
+def test_an_item_newer_than_the_copy_is_read_at_once(seeded, monkeypatch):
+    ctx = seeded
+    with ctx.Session() as db:
+        full = catalogue.load_catalogue(db, active_only=False)
+        stale = catalogue.Catalogue(tuple(item for item in full if item.code != "cleaning"))
+        monkeypatch.setattr(catalogue, "recent_catalogue", lambda db, active_only=True: stale)
+        assert catalogue.recent_catalogue_of(db, ["meals"], active_only=False) is stale
+        assert catalogue.recent_catalogue_of(db, ["cleaning"], active_only=False)["cleaning"].name == full["cleaning"].name
