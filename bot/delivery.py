@@ -121,7 +121,7 @@ class DeliveryGuard:
         return self._seen(openid, key, found[1])
 
     def _seen(self, openid: str, key: str, value: bytes | None) -> Claim:
-        if value is None or value == RUNNING:  # (None: expired inside the script's reply; rare)
+        if value is None or value == RUNNING:  # (None cannot come from the atomic script; kept safe)
             return Claim(ClaimState.RUNNING, openid, key)
         if value == SILENT:
             return Claim(ClaimState.DONE, openid, key, reply="")
