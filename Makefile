@@ -26,13 +26,8 @@ run: install
 	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads --no-reload
 
-# The Redis-restored-from-AOF fault timed out once in three clean CI runs (a dispatch job id
-# restored by the append-only file looked "on its way" for over a minute); until that is fixed it
-# runs with `make faults`, not in `make test`.
-FLAKY := tests/faults/test_stack_faults.py::test_redis_restarted_during_load[redis-aof-restart]
-
 test: install
-	$(BIN)/pytest --deselect '$(FLAKY)'
+	$(BIN)/pytest
 
 faults: install
 	$(BIN)/pytest tests/faults tests/web/test_hostile_input.py tests/conversations/test_hostile_parsers.py tests/flows/test_privacy.py

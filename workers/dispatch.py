@@ -131,7 +131,7 @@ def _enqueue_unique(ctx: Context, job_id: str, func, *args) -> bool:
             ScheduledJobRegistry(queue=queue).remove(job)
             queue.enqueue_job(job)
             return True
-        if status in PENDING:
+        if status in PENDING and _on_its_way(ctx, queue, job, status):
             return True
         if job is not None:
             job.delete()
@@ -140,6 +140,18 @@ def _enqueue_unique(ctx: Context, job_id: str, func, *args) -> bool:
         except DuplicateJobError:
             pass  # another sweeper or handler queued it a moment ago
         return True
+
+
+def _on_its_way(ctx: Context, queue, job: Job, status) -> bool:
+    """A pending job that RQ will run: queued and in its queue (or taken by a worker, in the
+    intermediate list), or started and in the started registry. A Redis restored from its
+    append-only file can hold a job marked queued that is in none of them (a worker had taken it
+    when Redis died, and nothing would ever run it); a second run of a dispatch is harmless."""
+    if status == JobStatus.QUEUED:
+        return any(ctx.redis.lpos(key, job.id) is not None for key in (queue.key, queue.intermediate_queue_key))
+    if status == JobStatus.STARTED:
+        return job.id in StartedJobRegistry(queue=queue)
+    return True  # deferred: waits for what it depends on
 
 
 def sweep_dispatch(grace_seconds: int = 60) -> int:

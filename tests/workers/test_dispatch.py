@@ -248,6 +248,20 @@ def test_a_deadline_in_a_year_without_calendar_data_counts_weekdays_and_warns(ct
     assert result.deadline == b.cst("2027-01-01 11:00")  # 1 Jan 2027 counted as a weekday
 
 
+def test_a_job_marked_queued_that_no_queue_holds_is_queued_again(ctx, scene):
+    # Redis restored from its append-only file: the job says "queued", but a worker had taken it
+    # when Redis died, so it is in no queue and nothing would ever run it (seen in the fault test)
+    request_id = new_request(ctx, scene)
+    assert enqueue_dispatch(ctx, request_id)
+    queue = ctx.queue("default")
+    ctx.redis.lrem(queue.key, 0, f"dispatch-{request_id}")
+    assert queue.count == 0
+    assert enqueue_dispatch(ctx, request_id)  # what the sweeper does for a request still waiting
+    assert queue.count == 1
+    drain(ctx)
+    assert len(offers_of(ctx, request_id)) == 1
+
+
 def test_a_job_enqueued_twice_offers_once(ctx, scene):
     request_id = new_request(ctx, scene)
     assert enqueue_dispatch(ctx, request_id) and enqueue_dispatch(ctx, request_id)
