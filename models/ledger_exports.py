@@ -48,10 +48,16 @@ class ExportStatus(str, Enum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    #: the file was deleted after ``KEEP_FILES`` (the row and its audit trail stay)
+    EXPIRED = "expired"
 
     @property
     def label(self) -> str:
-        return {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "生成失败"}[self.value]
+        return {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "生成失败", "expired": "文件已过期，请重新导出"}[self.value]
+
+
+#: how long a built ledger (personal data, in the database) is kept for download
+KEEP_FILES = dt.timedelta(days=7)
 
 
 class LedgerExport(Base):
@@ -142,6 +148,16 @@ def finish_export(db: Session, export_id: int, content: bytes, rows: int, now: d
 def fail_export(db: Session, export_id: int, error: str, now: dt.datetime) -> None:
     db.execute(update(LedgerExport).where(LedgerExport.id == export_id).values(status=ExportStatus.FAILED.value, error=error[:200], finished_at=now))
     record(db, "export", export_id, "failed", "system", Channel.WORKER, now, error=error[:200])
+
+
+def expire_exports(db: Session, now: dt.datetime) -> int:
+    """Delete the files of exports finished more than ``KEEP_FILES`` ago; each is audited."""
+    ids = list(db.scalars(select(LedgerExport.id).where(LedgerExport.status == ExportStatus.DONE.value, LedgerExport.finished_at < now - KEEP_FILES)))
+    if ids:
+        db.execute(update(LedgerExport).where(LedgerExport.id.in_(ids)).values(status=ExportStatus.EXPIRED.value, content=None))
+    for export_id in ids:
+        record(db, "export", export_id, "expired", "system", Channel.WORKER, now)
+    return len(ids)
 
 
 def recent_exports(db: Session, town_id: int | None, limit: int = 20) -> list[LedgerExport]:

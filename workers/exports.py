@@ -21,7 +21,7 @@ from rq.job import Job
 from models.areas import Town
 from models.calendar import local_today
 from models.ledger import export_needs_ledger
-from models.ledger_exports import ExportKind, ExportSpec, fail_export, finish_export, start_export
+from models.ledger_exports import ExportKind, ExportSpec, expire_exports, fail_export, finish_export, start_export
 from models.service_ledger import write_service_ledger
 from models.supervision import Period
 from models.task_list import write_task_list
@@ -116,3 +116,10 @@ def _build(ctx: Context, spec: ExportSpec, progress: Progress) -> tuple[bytes, i
         else:
             rows = write_task_list(db, workbook, period, spec.town_id, area, now, progress)
         return to_bytes(workbook), rows
+
+
+def expire_export_files() -> int:
+    """Daily: built ledgers hold personal data; their files go after ``KEEP_FILES``."""
+    ctx = current()
+    with ctx.Session.begin() as db:
+        return expire_exports(db, ctx.clock())

@@ -8,6 +8,7 @@ the embedded dev worker runs it from its loop (``Schedule``).
 | ``expire_offers_job``: offers past their deadline pass on | every 5 minutes | default |
 | ``run_clocks``: deadline warnings and escalations | every 15 minutes | low |
 | ``visit_day``: due visits, reminders, secretaries' digests (working days) | daily, 07:30 | low |
+| ``expire_export_files``: ledger files older than 7 days deleted (rows and audit kept) | daily, 03:00 | low |
 
 Every one of them is idempotent, so a run repeated or overlapping does no harm.
 """
@@ -21,6 +22,7 @@ from typing import Callable
 from workers import jobs
 from workers.clocks import run_clocks
 from workers.dispatch import expire_offers_job, sweep_dispatch
+from workers.exports import expire_export_files
 from workers.message_log import flush_message_log
 from workers.visits import visit_day
 
@@ -61,6 +63,7 @@ PERIODIC = (
     Periodic(expire_offers_job, "default", every=300, timeout=120),
     Periodic(run_clocks, "low", every=900, timeout=300),
     Periodic(visit_day, "low", daily_at=dt.time(7, 30), timeout=1800),
+    Periodic(expire_export_files, "low", daily_at=dt.time(3, 0), timeout=600),
 )
 
 

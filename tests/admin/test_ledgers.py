@@ -16,7 +16,7 @@ from models.ledger_exports import LedgerExport
 from models.requests import RequestStatus
 from tests.admin import builders as b
 from tests.support import drain
-from workers.exports import build_export
+from workers.exports import build_export, expire_export_files
 
 DAY = dt.timedelta(days=1)
 PERIOD = {"start": "2026-06-01", "end": "2026-06-30"}
@@ -149,3 +149,20 @@ def test_running_the_job_twice_builds_once(as_county, ctx, activity):
     assert build_export(export_id) == 0
     with ctx.Session() as db:
         assert db.scalar(select(AuditEntry.id).where(AuditEntry.subject == "export", AuditEntry.action == "generated").limit(2).offset(1)) is None
+
+
+def test_a_ledger_file_is_deleted_after_seven_days_and_the_record_stays(as_county, ctx, clock, activity):
+    export_id = _ask(as_county, "service", None)
+    drain(ctx)
+    assert as_county.get(f"/admin/ledgers/{export_id}/download").status_code == 200
+    clock.advance(days=6)
+    assert expire_export_files() == 0
+    clock.advance(days=2)
+    assert expire_export_files() == 1 and expire_export_files() == 0
+    assert as_county.get(f"/admin/ledgers/{export_id}/download").status_code == 404
+    assert "文件已过期，请重新导出" in as_county.get("/admin/ledgers").get_data(as_text=True)
+    with ctx.Session() as db:
+        export = db.get(LedgerExport, export_id)
+        assert export.content is None and export.reason == "月度工作台账归档"
+        actions = list(db.scalars(select(AuditEntry.action).where(AuditEntry.subject == "export", AuditEntry.subject_id == export_id).order_by(AuditEntry.id)))
+    assert actions == ["requested", "generated", "downloaded", "expired"]
