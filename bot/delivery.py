@@ -31,7 +31,7 @@ from redis import Redis
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
 
-from conversations.state import LOCK_TIMEOUT, live_key, lock_key
+from conversations.state import EPOCH_KEY, LOCK_TIMEOUT, live_key, lock_key, note_unreachable, take_new_epoch
 from models.crypto import DataCipher
 from workers import message_log
 
@@ -41,17 +41,19 @@ RUNNING = b"\x00running"
 #: kept for a turn that answered nothing (WeChat gets ``success``)
 SILENT = b"\x00silent"
 
-# KEYS: delivery, user lock, live state. ARGV: running marker, its ttl (s), lock token, lock ttl (ms).
+# KEYS: delivery, user lock, live state, state epoch. ARGV: running marker, its ttl (s), lock
+# token, lock ttl (ms), a new state epoch or '' (see conversations.state).
 # Returns {0, stored value} (another delivery has it), {1} (ours; the lock is busy), or
-# {2, live state or false} (ours, locked).
+# {2, live state or false, epoch or false} (ours, locked).
 _OPEN = """
+if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5]) end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
     return {0, redis.call('GET', KEYS[1])}
 end
 if not redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then
     return {1}
 end
-return {2, redis.call('GET', KEYS[3])}
+return {2, redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}
 """
 
 # KEYS: delivery, user lock, message log. ARGV: reply, its ttl (s), lock token, log entry.
@@ -87,6 +89,8 @@ class Claim:
     lock_token: str = ""
     #: with the lock: the user's live state as read under it (None when Redis has none)
     live_state: bytes | None = None
+    #: with the lock: the state epoch it was read in
+    epoch: bytes | None = None
 
     @property
     def locked(self) -> bool:
@@ -108,14 +112,15 @@ class DeliveryGuard:
     def open(self, openid: str, key: str) -> Claim:
         """Claim this delivery; when it is ours, also take the user's lock and read the live state."""
         token = secrets.token_hex(8)
-        keys = (self._key(openid, key), lock_key(openid), live_key(openid))
+        keys = (self._key(openid, key), lock_key(openid), live_key(openid), EPOCH_KEY)
         try:
-            found = self._eval(self._open, keys, (RUNNING, self.running_ttl, token, int(LOCK_TIMEOUT * 1000)))
+            found = self._eval(self._open, keys, (RUNNING, self.running_ttl, token, int(LOCK_TIMEOUT * 1000), take_new_epoch()))
         except RedisError:
+            note_unreachable()
             log.warning("delivery guard: Redis unavailable, falling back to the database")
             return Claim(ClaimState.NEW, openid, key, redis_ok=False)
         if found[0] == 2:
-            return Claim(ClaimState.NEW, openid, key, lock_token=token, live_state=found[1])
+            return Claim(ClaimState.NEW, openid, key, lock_token=token, live_state=found[1], epoch=found[2])
         if found[0] == 1:
             return Claim(ClaimState.NEW, openid, key)
         return self._seen(openid, key, found[1])

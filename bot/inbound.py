@@ -42,8 +42,8 @@ class Services:
     """What handlers may use, without knowing about Flask or RQ."""
 
     ctx: Context
-    #: (openid, raw value) of the live state already read under the user's lock, if any
-    live: tuple[str, bytes | None] | None = None
+    #: (openid, raw value, epoch) of the live state already read under the user's lock, if any
+    live: tuple[str, bytes | None, bytes | None] | None = None
 
     @property
     def redis(self):
@@ -106,6 +106,8 @@ class Held:
     call, and will queue the message-log entry in its closing one (``bot.delivery``)."""
 
     live_state: bytes | None
+    #: the state epoch it was read in (``conversations.state``)
+    epoch: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def handle(
     """
     started = time.monotonic()
     if held is not None:
-        services = Services(ctx, live=(openid, held.live_state))
+        services = Services(ctx, live=(openid, held.live_state, held.epoch))
         return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
     services = Services(ctx)
     with services.state_store.lock(openid):

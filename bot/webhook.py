@@ -71,7 +71,7 @@ def receive():
         return _plain(SUCCESS)
     if claim.state is ClaimState.DONE:
         return _answer(protocol, query, message, claim.reply)
-    held = inbound.Held(claim.live_state) if claim.locked else None
+    held = inbound.Held(claim.live_state, claim.epoch) if claim.locked else None
     try:
         handled = inbound.handle(ctx, openid, key, message.type, user_input, body_for_record(message), redis_ok=claim.redis_ok, held=held)
     except inbound.Duplicate:

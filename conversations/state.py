@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -28,10 +29,37 @@ from models.dialogue import live_key, load_draft, save_draft
 log = logging.getLogger(__name__)
 
 STATE_TTL = dt.timedelta(days=14)
-#: the live copy of "no dialogue running"
-EMPTY = b""
+#: the live copy of "no dialogue running" is this, then the state epoch it was written in
+EMPTY = b"\x00none:"
+#: the state epoch: a new one voids every "no dialogue running" marker written before it
+EPOCH_KEY = "jzt:conv:epoch"
 #: seconds a user's lock is held at most (a turn that dies holding it delays the next one this long)
 LOCK_TIMEOUT = 15
+
+
+def empty_marker(epoch: bytes | None) -> bytes:
+    return EMPTY + (epoch or b"")
+
+
+# A "no dialogue running" marker lets most turns skip the database. A turn that ran while Redis
+# was unreachable could not replace it, so after the outage (or a restart from an old
+# append-only file) it may hide a dialogue whose draft is in the database. A process that found
+# Redis unreachable therefore starts a new epoch with its next turn (in the webhook's opening
+# script), and markers of older epochs are read as "ask the database".
+_unreachable = threading.Event()
+
+
+def note_unreachable() -> None:
+    """This process found Redis unreachable: the live copies may miss what it did meanwhile."""
+    _unreachable.set()
+
+
+def take_new_epoch() -> str:
+    """A new epoch to start, if this process found Redis unreachable since it last started one."""
+    if not _unreachable.is_set():
+        return ""
+    _unreachable.clear()
+    return uuid.uuid4().hex
 
 
 def lock_key(openid: str) -> str:
@@ -81,42 +109,49 @@ class DialogueState:
 
 
 class StateStore:
-    """``live``: (openid, raw value) of a live state the caller already read under the user's
-    lock (the webhook reads it with the delivery claim), so ``load`` need not read it again."""
+    """``live``: (openid, raw value, epoch) of a live state the caller already read under the
+    user's lock (the webhook reads it with the delivery claim), so ``load`` need not read it again."""
 
-    def __init__(self, redis: Redis, cipher: DataCipher, ttl: dt.timedelta = STATE_TTL, live: tuple[str, Any] | None = None):
+    def __init__(self, redis: Redis, cipher: DataCipher, ttl: dt.timedelta = STATE_TTL, live: tuple[str, Any, Any] | None = None):
         self.redis, self.cipher, self.ttl, self.live = redis, cipher, ttl, live
 
     _key = staticmethod(live_key)
 
     def load(self, open_db: Callable[[], Session], openid: str) -> DialogueState:
         """``open_db`` gives the turn's session: only needed when a dialogue is running."""
-        cached = self._read_live(openid)
-        if cached == EMPTY:
+        cached, epoch = self._read_live(openid)
+        if cached is not None and cached == empty_marker(epoch):
             return DialogueState()
         db = open_db()
-        # A dialogue is running: the draft decides. The Redis copy can be older than the draft
+        # A dialogue may be running: the draft decides. The Redis copy can be older than the draft
         # (a turn ran while Redis was unreachable, then Redis came back with its old data), and
         # trusting it replays an earlier step: a request confirmed meanwhile would be filed twice.
         stored = load_draft(db, openid)
         if stored is None:
-            self._remember_empty(openid)
+            self._remember_empty(openid, epoch)
             return DialogueState()
         return DialogueState.from_json(self.cipher.decrypt(stored))
 
-    def _read_live(self, openid: str) -> bytes | None:
+    def _read_live(self, openid: str) -> tuple[bytes | None, bytes | None]:
         if self.live is not None and self.live[0] == openid:
-            return self.live[1]
+            return self.live[1], self.live[2]
         try:
-            return self.redis.get(self._key(openid))
+            cached, epoch = self.redis.mget(self._key(openid), EPOCH_KEY)
+            return cached, epoch
         except RedisError:
+            note_unreachable()
             log.warning("state: Redis unavailable, reading the draft from the database")
-            return None
+            return None, None
 
-    def _remember_empty(self, openid: str) -> None:
+    def _remember_empty(self, openid: str, epoch: bytes | None) -> None:
         """Most users have no dialogue running: say so in Redis, so the next turn skips the database."""
         with contextlib.suppress(RedisError):
-            self.redis.set(self._key(openid), EMPTY, ex=int(self.ttl.total_seconds()))
+            self.redis.set(self._key(openid), empty_marker(epoch), ex=int(self.ttl.total_seconds()))
+
+    def _epoch(self, openid: str) -> bytes | None:
+        if self.live is not None and self.live[0] == openid:
+            return self.live[2]
+        return self.redis.get(EPOCH_KEY)
 
     def stage(self, db: Session, openid: str, state: DialogueState) -> Callable[[], None]:
         """Save the draft in this transaction; return the Redis write for after commit."""
@@ -125,11 +160,10 @@ class StateStore:
 
         def publish() -> None:
             try:
-                if token is None:
-                    self.redis.set(self._key(openid), EMPTY, ex=int(self.ttl.total_seconds()))
-                else:
-                    self.redis.set(self._key(openid), token, ex=int(self.ttl.total_seconds()))
+                value = empty_marker(self._epoch(openid)) if token is None else token
+                self.redis.set(self._key(openid), value, ex=int(self.ttl.total_seconds()))
             except RedisError:
+                note_unreachable()
                 log.warning("state: Redis unavailable; the database draft is the copy")
                 self._forget_quietly(openid)
 

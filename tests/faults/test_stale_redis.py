@@ -6,7 +6,9 @@ While Redis is unreachable a turn keeps working: the draft is saved in the datab
 Redis write after commit fails. When Redis is back with the data it had before, its copy of
 the user's state and the user's lock are stale. The state used to be read from the stale copy
 (an earlier step replayed; a request confirmed meanwhile filed twice): a running dialogue now
-reads its draft. The stale lock only delays the user's next reply.
+reads its draft, and a "no dialogue running" marker from before the outage is void once the
+process that saw the outage starts a new state epoch. The stale lock only delays the user's
+next reply.
 """
 
 from __future__ import annotations
@@ -96,14 +98,21 @@ def test_a_request_confirmed_while_redis_was_away_is_not_filed_twice(app, chat, 
     assert requests_of(ctx, county.RESIDENT) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG conversations/state.py StateStore.load (`if cached == EMPTY: return DialogueState()`): the "
-    "'no dialogue running' marker Redis kept from before an outage hides a dialogue started while "
-    "Redis was unreachable (its draft is in the database), so the user's next answer is read as a "
-    "new message and the dialogue is lost. Nothing is doubled. Fixing it means reading the draft on "
-    "every turn (one primary-key SELECT), which the marker exists to avoid: the owner's call."))
 def test_a_dialogue_started_while_redis_was_away_is_not_forgotten_when_it_comes_back(app, chat, ctx, county):
     assert "求助" in chat.say(county.RESIDENT, "你好")  # no dialogue: Redis remembers that
     with redis_unreachable(app, ctx):
         assert JOURNEY[0][1] in chat.say(county.RESIDENT, JOURNEY[0][0])  # 求助 → 需要哪一类帮助 (draft saved)
     assert JOURNEY[1][1] in chat.say(county.RESIDENT, JOURNEY[1][0])  # 1 → 请选择具体服务
+
+
+def test_a_marker_of_an_older_epoch_sends_the_turn_to_the_draft(app, chat, ctx, county):
+    from conversations.state import EPOCH_KEY
+
+    chat.run(county.RESIDENT, "> 你好")  # "no dialogue running", in the current epoch
+    with redis_unreachable(app, ctx):
+        chat.run(county.RESIDENT, f"> {JOURNEY[0][0]}\n< {JOURNEY[0][1]}")
+    # another process that never saw the outage would trust the old marker; the new epoch,
+    # started by the next turn of the process that did, voids it for every process
+    before = ctx.redis.get(EPOCH_KEY)
+    chat.run(county.RESIDENT, f"> {JOURNEY[1][0]}\n< {JOURNEY[1][1]}")
+    assert ctx.redis.get(EPOCH_KEY) not in (None, before)
