@@ -148,11 +148,6 @@ class StateStore:
         with contextlib.suppress(RedisError):
             self.redis.set(self._key(openid), empty_marker(epoch), ex=int(self.ttl.total_seconds()))
 
-    def _epoch(self, openid: str) -> bytes | None:
-        if self.live is not None and self.live[0] == openid:
-            return self.live[2]
-        return self.redis.get(EPOCH_KEY)
-
     def stage(self, db: Session, openid: str, state: DialogueState) -> Callable[[], None]:
         """Save the draft in this transaction; return the Redis write for after commit."""
         token = None if state.is_empty else self.cipher.encrypt(state.to_json())
@@ -160,7 +155,7 @@ class StateStore:
 
         def publish() -> None:
             try:
-                value = empty_marker(self._epoch(openid)) if token is None else token
+                value = empty_marker(self._read_live(openid)[1]) if token is None else token
                 self.redis.set(self._key(openid), value, ex=int(self.ttl.total_seconds()))
             except RedisError:
                 note_unreachable()

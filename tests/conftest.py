@@ -141,3 +141,27 @@ def _truncate(engine) -> None:
         else:
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def report(capsys):
+    """Print a line to the terminal even under ``-q`` (verdicts of the fault and fuzz tests)."""
+
+    def say(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n  {line}", end="")
+
+    return say
+
+
+@pytest.fixture
+def official_calendar(ctx):
+    """2025 and 2026 from chinese_calendar (National Day 2025: 1–8 Oct, make-up 28 Sep and 11 Oct)."""
+    from models import calendar as official
+    from workers import rules
+
+    rules.forget()
+    with ctx.Session.begin() as db:
+        official.seed(db, [2025, 2026])
+    yield
+    rules.forget()

@@ -74,6 +74,18 @@ def household(db, cipher, village: Village, head: str = "王桂英", address: st
     return home
 
 
+def two_villages(db, county) -> tuple[Village, Village]:
+    """The demo county's 城北村 (衡山镇) and 佛子岭村 (佛子岭镇)."""
+    return db.get(Village, county["villages"]["城北村"]), db.get(Village, county["villages"]["佛子岭村"])
+
+
+def three_homes(db, cipher, county) -> tuple[Provider, Household, Household, Household]:
+    """康乐家政 serving both villages; 王桂英 and 刘德海 in 城北村, 张建国 in 佛子岭村."""
+    chengbei, fozi = two_villages(db, county)
+    serving = provider(db, "康乐家政", [chengbei, fozi])
+    return serving, household(db, cipher, chengbei, "王桂英"), household(db, cipher, chengbei, "刘德海"), household(db, cipher, fozi, "张建国")
+
+
 def member_of(home: Household) -> Member:
     return home.members[0]
 

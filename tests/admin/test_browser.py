@@ -19,7 +19,6 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
-from models.areas import Village
 from models.requests import RequestStatus
 from tests.admin import builders as b
 from tests.conftest import IN_CI
@@ -81,9 +80,7 @@ def live(app, ctx, county):
 def scene(ctx, county):
     cipher, now = ctx.cipher, b.NOW
     with ctx.Session.begin() as db:
-        chengbei, fozi = db.get(Village, county["villages"]["城北村"]), db.get(Village, county["villages"]["佛子岭村"])
-        provider = b.provider(db, "康乐家政", [chengbei, fozi])
-        wang, liu, zhang = b.household(db, cipher, chengbei, "王桂英"), b.household(db, cipher, chengbei, "刘德海"), b.household(db, cipher, fozi, "张建国")
+        provider, wang, liu, zhang = b.three_homes(db, cipher, county)
         b.assessment(db, wang, "high")
         b.assessment(db, liu, "medium")
         b.assessment(db, zhang, "low")

@@ -26,9 +26,7 @@ PERIOD = {"start": "2026-06-01", "end": "2026-06-30"}
 def activity(ctx, county):
     cipher, now = ctx.cipher, b.NOW
     with ctx.Session.begin() as db:
-        chengbei, fozi = db.get(Village, county["villages"]["城北村"]), db.get(Village, county["villages"]["佛子岭村"])
-        provider = b.provider(db, "康乐家政", [chengbei, fozi])
-        wang, liu, zhang = b.household(db, cipher, chengbei, "王桂英"), b.household(db, cipher, chengbei, "刘德海"), b.household(db, cipher, fozi, "张建国")
+        provider, wang, liu, zhang = b.three_homes(db, cipher, county)
         b.assessment(db, wang, "high")
         b.priced(db, "cleaning", "80")
         b.request(db, cipher, wang, RequestStatus.COMPLETED, created=now - 3 * DAY, completed=now - 2 * DAY, rating="satisfied", provider=provider)
@@ -37,7 +35,7 @@ def activity(ctx, county):
         b.request(db, cipher, zhang, RequestStatus.RECEIVED, created=now - DAY)  # 佛子岭镇
         b.visit(db, wang, dt.date(2026, 6, 1), done_on=dt.date(2026, 6, 1))
         b.visit(db, liu, dt.date(2026, 6, 5))
-        b.referral(db, cipher, chengbei, deadline=now - DAY)
+        b.referral(db, cipher, wang.village, deadline=now - DAY)
     return county
 
 

@@ -11,7 +11,6 @@ import datetime
 import json
 import time
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,15 +53,6 @@ def parse_everything(text: str, kind: InputKind = InputKind.TEXT) -> int:
     for helper in (normalize, strip_fillers, spoken_digits, chinese_number):
         helper(text)
     return len(PARSERS) + 5
-
-
-@pytest.fixture
-def report(capsys):
-    def say(line: str) -> None:
-        with capsys.disabled():
-            print(f"\n  {line}", end="")
-
-    return say
 
 
 def test_the_hostile_corpus_through_every_parser(report):

@@ -140,17 +140,6 @@ def stack():
         built.stop()
 
 
-@pytest.fixture
-def report(capsys):
-    """Print a line to the terminal even under ``-q`` (the faults' verdicts)."""
-
-    def say(line: str) -> None:
-        with capsys.disabled():
-            print(f"\n  {line}", end="")
-
-    return say
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "faults: breaks private servers under load (deselect with -m 'not faults')")
 

@@ -16,26 +16,18 @@ from sqlalchemy import func, select
 
 from bench.journey import JOURNEY, NUMBER, Outcome, seed_residents, tally
 from bot import demo
-from models import calendar as official
 from models.alerts import Alert
 from models.audit import AuditEntry
 from models.messages import OutboundMessage
 from models.requests import Offer, ServiceRequest
 from tests.support import drain, fire_due_timers
 from tests.workers.builders import cst
-from workers import rules
 from workers.clocks import run_clocks
 from workers.dispatch import expire_offers_job
 from workers.periodic import sweep
 
 
-@pytest.fixture(autouse=True)
-def official_calendar(ctx):
-    rules.forget()
-    with ctx.Session.begin() as db:
-        official.seed(db, [2025, 2026])
-    yield
-    rules.forget()
+pytestmark = pytest.mark.usefixtures("official_calendar")
 
 
 def journey(chat, openid: str) -> Outcome:

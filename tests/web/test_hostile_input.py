@@ -31,15 +31,6 @@ REPLY_FIELDS = {"ToUserName", "FromUserName", "CreateTime", "MsgType", "Content"
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-@pytest.fixture
-def report(capsys):
-    def say(line: str) -> None:
-        with capsys.disabled():
-            print(f"\n  {line}", end="")
-
-    return say
-
-
 def stored(ctx) -> tuple:
     """Everything a request could leave behind: rows, queued log entries, live states."""
     with ctx.Session() as db:
