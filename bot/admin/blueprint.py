@@ -38,6 +38,6 @@ class BackOfficeSessions(SecureCookieSessionInterface):
     webhook, the busiest path, should not pay for opening one."""
 
     def open_session(self, app, request):
-        if request.path == "/wechat":
+        if request.path == "/wechat":  # the URL, not the blueprint: Flask opens the session before routing
             return None  # Flask uses a null session (nothing read, nothing written)
         return super().open_session(app, request)
