@@ -7,7 +7,8 @@ idle timers, commit) against PostgreSQL ``jzt_bench_engine`` and Redis db 11 on 
 flow's own queries, staging the draft); ``full_turn_*`` adds the delivery bookkeeping
 around it (user lock, inbound and reply rows, commit, Redis state and timers).
 Simulated residents each go through the whole 求助 flow (9 turns) and the 进度 command.
-Prints one figure a line as ``metric: value unit``.
+Prints one figure a line as ``metric: value unit``. Environment: BENCH_USERS (300),
+JZT_BENCH_ENGINE_DATABASE_URL and JZT_BENCH_ENGINE_REDIS_URL (the stores above).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from conversations.inputs import UserInput
 from models.households import Household, new_member
 from models.residents import bind, set_consent
 
-DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_engine"
-REDIS_URL = "redis://127.0.0.1:6379/11"
+DATABASE_URL = os.environ.get("JZT_BENCH_ENGINE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_engine")
+REDIS_URL = os.environ.get("JZT_BENCH_ENGINE_REDIS_URL", "redis://127.0.0.1:6379/11")
 SCRIPT = ("求助", "1", "帮办代办", "帮我买点降压药", "明天", "对", "是", "进度", "你好")
 TARGET_MEDIAN_MS, TARGET_P99_MS = 2.0, 10.0
 

@@ -26,8 +26,8 @@ from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BENCH_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench"
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
+BENCH_DATABASE_URL = os.environ.get("JZT_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench")
+BENCH_REDIS_URL = os.environ.get("JZT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 class ServerFailed(RuntimeError):

@@ -33,7 +33,7 @@ import time
 import zipfile
 from pathlib import Path
 
-DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_roster"
+DATABASE_URL = os.environ.get("JZT_BENCH_ROSTER_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_roster")
 DEFAULT_MEMBERS = 100_000
 TARGET_SECONDS = 60.0
 TARGET_MB = 500.0

@@ -18,7 +18,8 @@ Environment: BENCH_SECONDS (12 per server), BENCH_ROUNDS (3), BENCH_WORKERS (gun
 workers, 4), BENCH_CONCURRENCY (concurrent connections, 8), BENCH_WARMUP_SECONDS (3),
 BENCH_USERS (200), BENCH_CLIENT (wrk | python; default wrk, installed with apt-get when
 missing and possible, else python), BENCH_QUIET_WAIT (30: seconds to wait, at most,
-for other work on the machine to calm down before measuring).
+for other work on the machine to calm down before measuring), JZT_BENCH_DATABASE_URL and
+JZT_BENCH_REDIS_URL (the stores above).
 
 Exit status: 0 when measured (targets met or not), 1 when either server answered more
 than 1 % of requests wrongly, 2 when a server, a store or the load generator failed,
