@@ -56,4 +56,4 @@ clean:
 	rm -rf $(VENV) var *.egg-info
 
 migration: install
-	$(BIN)/python -m models.migrate $(m)
+	$(BIN)/python -m db.migrate $(m)

@@ -32,23 +32,23 @@ import time
 from rq import SimpleWorker
 from sqlalchemy import insert, select, text
 
-from bench.harness import flush_redis, reset_postgres, wait_for_quiet
+from stack.harness import flush_redis, reset_postgres, wait_for_quiet
 from bot.app import create_app
-from bot.config import Settings
+from core.config import Settings
 from models import tables  # noqa: F401
 from models.applications import Application
 from models.areas import Town, Village
 from models.calendar import COUNTY_TZ
-from models.catalogue import ServiceItem, seed_catalogue
-from models.households import Assessment, Household, Member
+from models.catalogue.catalogue import ServiceItem, seed_catalogue
+from models.households.households import Assessment, Household, Member
 from models.leads import Lead
 from models.ledger_exports import ExportKind, LedgerExport, request_export
-from models.providers import Provider
-from models.requests import Referral, ServiceRequest
-from models.staff import Role, Staff
-from models.visits import Visit
-from models.web_accounts import create_account
-from workers import context as worker_context
+from models.catalogue.providers import Provider
+from models.requests.requests import Referral, ServiceRequest
+from models.staff.staff import Role, Staff
+from models.visits.visits import Visit
+from models.staff.web_accounts import create_account
+from core import context as worker_context
 from workers.exports import enqueue_export
 
 DATABASE_URL = os.environ.get("JZT_BENCH_BACKOFFICE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_backoffice")

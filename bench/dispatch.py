@@ -38,22 +38,22 @@ from rq import Worker
 from rq.suspension import resume, suspend
 from sqlalchemy import func, insert, select, text
 
-from bench.harness import ROOT, flush_redis, reset_postgres, server_env
-from bot.config import Settings
+from stack.harness import ROOT, flush_redis, reset_postgres, server_env
+from core.config import Settings
 from models import tables  # noqa: F401
 from models.areas import Town, Village
 from models.calendar import seed as seed_calendar
-from models.catalogue import load_thresholds, seed_catalogue
-from models.crypto import DataCipher
-from models.db import make_engine
-from models.households import Household, Member
-from models.providers import Provider, provider_items, provider_villages
-from models.requests import ServiceRequest
-from models.staff import Role, Staff
-from models.policy.visits import visit_interval_months
-from models.visit_schedule import schedule_due_visits
-from models.visits import Visit
-from workers import context as worker_context
+from models.catalogue.catalogue import load_thresholds, seed_catalogue
+from db.crypto import DataCipher
+from db.base import make_engine
+from models.households.households import Household, Member
+from models.catalogue.providers import Provider, provider_items, provider_villages
+from models.requests.requests import ServiceRequest
+from models.staff.staff import Role, Staff
+from policy.visits import visit_interval_months
+from models.visits.schedule import schedule_due_visits
+from models.visits.visits import Visit
+from core import context as worker_context
 from workers.dispatch import enqueue_dispatch, sweep_dispatch
 
 DATABASE_URL = os.environ.get("JZT_BENCH_DISPATCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_dispatch")

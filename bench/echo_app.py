@@ -15,7 +15,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from bot.config import Settings
+from core.config import Settings
 from conversations.menu import MAIN_MENU
 
 settings = Settings.from_env()

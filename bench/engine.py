@@ -18,14 +18,14 @@ import os
 import statistics
 import time
 
-from bench import harness
+from stack import harness
 from bot import demo
 from bot.app import create_app
-from bot.config import Settings
+from core.config import Settings
 from bot import inbound
 from conversations.inputs import UserInput
-from models.households import Household, new_member
-from models.residents import bind, set_consent
+from models.households.households import Household, new_member
+from models.households.residents import bind, set_consent
 
 DATABASE_URL = os.environ.get("JZT_BENCH_ENGINE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_engine")
 REDIS_URL = os.environ.get("JZT_BENCH_ENGINE_REDIS_URL", "redis://127.0.0.1:6379/11")

@@ -33,16 +33,16 @@ import time
 
 from sqlalchemy import func, select
 
-from bench import harness
-from bench.harness import Gunicorn, ServerFailed
-from bench.journey import DISPATCHED, JOURNEY, Driver, Outcome, Stats, seed_residents, tally, waiting_for_dispatch
-from bench.stack import RQCron, RQWorkers, wait_for
+from stack import harness
+from stack.harness import Gunicorn, ServerFailed
+from stack.journey import DISPATCHED, JOURNEY, Driver, Outcome, Stats, seed_residents, tally, waiting_for_dispatch
+from stack.servers import RQCron, RQWorkers, wait_for
 from bench.webhook import fmt_ms, metric
-from bot.config import Settings
+from core.config import Settings
 from bot.simclient import WeChatServer
 from models.audit import AuditEntry
-from models.requests import ServiceRequest
-from workers import context as worker_context
+from models.requests.requests import ServiceRequest
+from core import context as worker_context
 
 DATABASE_URL = os.environ.get("JZT_BENCH_LOAD_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_load")
 REDIS_URL = os.environ.get("JZT_BENCH_LOAD_REDIS_URL", "redis://127.0.0.1:6379/8")

@@ -8,7 +8,7 @@
    reader takes about 2.5 times as long to read (see ``save_as_excel_does``).
 2. Resets PostgreSQL ``jzt_bench_roster`` (schema dropped, migrated to head), adds the villages
    and seeds the catalogue.
-3. Times ``models.roster.import_roster`` (read, validate, encrypt, bulk insert, assess, commit)
+3. Times ``roster.import_roster`` (read, validate, encrypt, bulk insert, assess, commit)
    in one transaction, as ``flask ledger import`` runs it; then imports the same file again,
    which must change nothing.
 4. Prints one figure a line as ``metric: value unit``; peak memory is this process's maximum
@@ -69,9 +69,9 @@ def generate(path: Path, members: int, excel_like: bool = True, seed: int = 2026
     """
     from openpyxl import Workbook
 
-    from models.policy.groups import DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, TargetGroup, YouthProblem
-    from models.policy.identity import make_id_number
-    from models.roster import COLUMNS, HEADERS
+    from policy.groups import DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, TargetGroup, YouthProblem
+    from policy.identity import make_id_number
+    from roster import COLUMNS, HEADERS
 
     rng = random.Random(seed)
     keys = [c.key for c in COLUMNS]
@@ -226,12 +226,12 @@ def peak_mb() -> float:
 
 
 def main() -> int:
-    from bench.harness import ServerFailed, env_int, reset_postgres
+    from stack.harness import ServerFailed, env_int, reset_postgres
     from models.areas import get_or_create_town, get_or_create_village
-    from models.catalogue import seed_catalogue
-    from models.crypto import DataCipher
-    from models.db import make_engine, make_sessionmaker
-    from models.roster import import_roster
+    from models.catalogue.catalogue import seed_catalogue
+    from db.crypto import DataCipher
+    from db.base import make_engine, make_sessionmaker
+    from roster import import_roster
 
     members = env_int("BENCH_ROSTER_MEMBERS", DEFAULT_MEMBERS, 10, 2_000_000)
     file_format = os.environ.get("BENCH_ROSTER_FORMAT", "excel").strip() or "excel"

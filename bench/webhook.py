@@ -34,9 +34,10 @@ import sys
 
 from sqlalchemy.engine import make_url
 
-from bench import harness, load
-from bench.harness import Gunicorn, ServerFailed
-from bot.config import Settings
+from bench import load
+from stack import harness
+from stack.harness import Gunicorn, ServerFailed
+from core.config import Settings
 from bot.simclient import WeChatServer
 
 DEFAULT_SECONDS = 12
@@ -54,7 +55,7 @@ DISTURBED_CORES = 0.25
 def write_message_log(env: dict[str, str]) -> None:
     """Read-only turns are logged in batches by a periodic job (workers.message_log); run it
     to the end, as production's ``rq cron`` would within seconds, before counting rows."""
-    from workers import context
+    from core import context
     from workers.message_log import flush_message_log, pending
 
     ctx = context.install(context.build(Settings.from_env(env)))

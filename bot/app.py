@@ -7,12 +7,13 @@ import sys
 
 from flask import Flask
 
-from bot import admin, cli, logs, simulator, webhook
-from bot.config import Settings
+from bot import admin, cli, simulator, webhook
+from core import logs
+from core.config import Settings
 from bot.delivery import DeliveryGuard
 from bot.wechat import WeChatProtocol
 from conversations import intents
-from workers import context as worker_context
+from core import context as worker_context
 
 log = logging.getLogger(__name__)
 

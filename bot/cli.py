@@ -9,9 +9,9 @@ from flask import Flask, current_app
 from bot.cli_clocks import calendar_group
 from bot.cli_ledger import ledger_group
 from bot.cli_staff import staff_group
-from models import migrate
+from db import migrate
 from models.calendar import seed as seed_calendar
-from models.catalogue import seed_catalogue
+from models.catalogue.catalogue import seed_catalogue
 
 
 def init_app(app: Flask) -> None:
@@ -112,7 +112,7 @@ MENU = {
 def wechat_menu(show: bool) -> None:
     import json
 
-    from bot.wechat_api import SharedTokenClient
+    from core.wechat_api import SharedTokenClient
 
     if show:
         click.echo(json.dumps(MENU, ensure_ascii=False, indent=2))

@@ -4,7 +4,7 @@
     flask --app bot.app:create_app ledger template OUT.xlsx [--sample]
     flask --app bot.app:create_app ledger export needs --town 衡山镇 --out 台账.xlsx
 
-Thin wrappers: the work is in ``models.roster`` and ``models.ledger``.
+Thin wrappers: the work is in ``roster`` and ``reports.needs_ledger``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import click
 from flask.cli import AppGroup
 from flask import current_app
 
-from models import ledger, roster
+from reports import needs_ledger as ledger
+import roster
 
 _MAX_PRINTED_ERRORS = 1000
 

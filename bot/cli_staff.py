@@ -8,9 +8,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from models.areas import Town, find_village
-from models.invites import create_invite, remove_staff
-from models.providers import Provider
-from models.staff import VILLAGE_ROLES, Role, Staff
+from models.staff.invites import create_invite, remove_staff
+from models.catalogue.providers import Provider
+from models.staff.staff import VILLAGE_ROLES, Role, Staff
 
 ROLES = [r.value for r in Role]
 

@@ -32,7 +32,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
 
 from conversations.state import EPOCH_KEY, LOCK_TIMEOUT, live_key, lock_key, note_unreachable, take_new_epoch
-from models.crypto import DataCipher
+from db.crypto import DataCipher
 from workers import message_log
 
 log = logging.getLogger(__name__)

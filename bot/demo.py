@@ -19,18 +19,18 @@ from models.areas import get_or_create_town, get_or_create_village
 from models.budget import BudgetYear, set_funds
 from models.calendar import day_start
 from models.calendar import seed as seed_calendar
-from models.catalogue import ServiceItem, load_catalogue, load_thresholds, seed_catalogue
-from models.crypto import DataCipher
-from models.households import Assessment, Household, Member, household_facts, new_member
+from models.catalogue.catalogue import ServiceItem, load_catalogue, load_thresholds, seed_catalogue
+from db.crypto import DataCipher
+from models.households.households import Assessment, Household, Member, household_facts, new_member
 from models.numbers import next_number
-from models.policy.assessment import assess
-from models.providers import Provider
-from models.requests import RequestStatus, ServiceRequest
-from models.residents import bind, set_consent
-from models.staff import Role, Staff
-from models.visit_schedule import schedule_due_visits
-from models.visits import Visit, VisitStatus
-from models.web_accounts import WebAccount, create_account
+from policy.assessment import assess
+from models.catalogue.providers import Provider
+from models.requests.requests import RequestStatus, ServiceRequest
+from models.households.residents import bind, set_consent
+from models.staff.staff import Role, Staff
+from models.visits.schedule import schedule_due_visits
+from models.visits.visits import Visit, VisitStatus
+from models.staff.web_accounts import WebAccount, create_account
 
 
 @dataclass(frozen=True)

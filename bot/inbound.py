@@ -19,13 +19,13 @@ from conversations.inputs import InputKind, UserInput
 from handlers.router import route
 from handlers.turn import Answer, Turn
 from models.messages import Channel, OutboundStatus, insert_logged, record_inbound, record_outbound
-from workers.context import Context
+from core.context import Context
 from conversations.state import StateStore
 from handlers.handover import hand_over
 from models.calendar import load_work_calendar
-from models.catalogue import load_thresholds
-from models.residents import bindings_of
-from models.visit_schedule import schedule_urgent_visit
+from models.catalogue.catalogue import load_thresholds
+from models.households.residents import bindings_of
+from models.visits.schedule import schedule_urgent_visit
 from workers import message_log
 from workers.dispatch import enqueue_dispatch
 from workers.jobs import enqueue_send, schedule_dialogue_timer

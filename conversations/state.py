@@ -23,7 +23,7 @@ from redis import Redis
 from redis.exceptions import LockError, RedisError
 from sqlalchemy.orm import Session
 
-from models.crypto import DataCipher
+from db.crypto import DataCipher
 from models.dialogue import live_key, load_draft, save_draft
 
 log = logging.getLogger(__name__)

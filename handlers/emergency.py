@@ -5,8 +5,8 @@ from __future__ import annotations
 from conversations import emergency
 from conversations.inputs import InputKind
 from handlers.turn import Answer, Turn
-from models.residents import bindings_of, village_id_of
-from models.staff import responsible_openids
+from models.households.residents import bindings_of, village_id_of
+from models.staff.staff import responsible_openids
 
 FLOW_KEPT = "您刚才填写的内容已经保存，处理完后回复任意内容可以接着填。"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conversations import texts
 from handlers.turn import Turn
-from models.residents import village_id_of
-from models.staff import responsible_openids
+from models.households.residents import village_id_of
+from models.staff.staff import responsible_openids
 
 NOTE = "【需要人工】一位群众在“{reason}”时请求人工帮助，请尽快联系。回复“待办”查看详情。"
 

@@ -11,12 +11,12 @@ import re
 
 from handlers.staff import staff_of
 from handlers.turn import Answer, Turn
-from models.catalogue import load_catalogue
-from models.dispatch import accept_offer, decline_offer, open_offers_for_provider
-from models.households import Member, mask_address, mask_name
+from models.catalogue.catalogue import load_catalogue
+from models.requests.dispatch import accept_offer, decline_offer, open_offers_for_provider
+from models.households.households import Member, mask_address, mask_name
 from models.notices import when
-from models.requests import RequestStatus, ServiceRequest, advance_service, find_by_number, people_to_tell, provider_requests
-from models.staff import Role
+from models.requests.requests import RequestStatus, ServiceRequest, advance_service, find_by_number, people_to_tell, provider_requests
+from models.staff.staff import Role
 
 COMMAND = re.compile(r"^(任务|订单|我的任务|接单|拒单|不接|上门|已上门|到了|完成|已完成|做完了)\s*(FW\d{8}-\d{4})?\s*(.*)$", re.IGNORECASE)
 ACTIONS = {"任务": "list", "订单": "list", "我的任务": "list", "接单": "accept", "拒单": "decline", "不接": "decline",

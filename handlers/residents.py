@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from handlers.turn import Answer, Turn
-from models.catalogue import recent_catalogue_of
+from models.catalogue.catalogue import recent_catalogue_of
 from models.leads import LeadStatus, leads_reported_by
-from models.providers import provider_names
-from models.requests import RequestStatus, referrals_of, requests_of
-from models.residents import bound_member_ids
+from models.catalogue.providers import provider_names
+from models.requests.requests import RequestStatus, referrals_of, requests_of
+from models.households.residents import bound_member_ids
 
 PROGRESS_WORDS = {"进度", "查进度", "我的申请", "申请进度", "查询", "3", "MENU_PROGRESS", "我的"}
 

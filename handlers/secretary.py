@@ -6,12 +6,12 @@ from handlers.staff import staff_of
 from handlers.turn import Answer, Turn
 from models.applications import awaiting_first_review
 from models.calendar import local_today
-from models.catalogue import load_catalogue
+from models.catalogue.catalogue import load_catalogue
 from models.leads import LeadStatus, open_leads
 from models.notices import day, when
-from models.requests import village_referrals, village_requests
-from models.staff import Role
-from models.visits import overdue_visits
+from models.requests.requests import village_referrals, village_requests
+from models.staff.staff import Role
+from models.visits.visits import overdue_visits
 
 WORDS = {"待办", "待办事项", "我的待办", "村里待办"}
 ROLES = {Role.SECRETARY.value, Role.ASSISTANT.value}

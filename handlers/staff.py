@@ -6,8 +6,8 @@ import re
 
 from conversations import speech
 from handlers.turn import Answer, Turn
-from models.invites import CODE_DIGITS, Redeemed, redeem
-from models.staff import Role, staff_by_openid
+from models.staff.invites import CODE_DIGITS, Redeemed, redeem
+from models.staff.staff import Role, staff_by_openid
 
 CODE = re.compile(rf"^(?:邀请码|验证码|绑定码)?[:：]?\s*(\d{{{CODE_DIGITS}}})$")
 MAX_WRONG_PER_DAY = 5

@@ -19,12 +19,12 @@ from models.applications import (
 )
 from models.areas import Village
 from models.calendar import local
-from models.households import mask_name
+from models.households.households import mask_name
 from models.leads import Lead
 from models.notices import when
-from models.policy.workdays import WorkCalendar
-from models.requests import Referral
-from models.staff import Role
+from policy.workdays import WorkCalendar
+from models.requests.requests import Referral
+from models.staff.staff import Role
 
 COMMAND = re.compile(r"^(审核|待审核|通过|批准|驳回|不通过|转介|转交)\s*((?:SQ|ZJ)\d{8}-\d{4})?\s*(.*)$", re.DOTALL | re.IGNORECASE)
 ACTIONS = {"审核": "show", "待审核": "show", "通过": "approve", "批准": "approve", "驳回": "reject", "不通过": "reject", "转介": "transfer", "转交": "hand_over"}

@@ -10,10 +10,10 @@ import re
 
 from handlers.staff import staff_of
 from handlers.turn import Answer, Turn
-from models.households import mask_address, mask_name
+from models.households.households import mask_address, mask_name
 from models.notices import day
-from models.staff import Role, responsible_openids
-from models.visits import Visit, VisitStatus, accept_visit, decline_visit, volunteer_visits
+from models.staff.staff import Role, responsible_openids
+from models.visits.visits import Visit, VisitStatus, accept_visit, decline_visit, volunteer_visits
 
 COMMAND = re.compile(r"^(任务|我的任务|接受|接了|不去|去不了)\s*T?(\d+)?$", re.IGNORECASE)
 NOTHING = "您现在没有探访任务。有新任务会通知您。"

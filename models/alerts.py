@@ -12,8 +12,8 @@ import datetime as dt
 from sqlalchemy import BigInteger, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base
-from models.sql import insert_ignoring_conflicts
+from db.base import Base
+from db.sql import insert_ignoring_conflicts
 
 
 class Alert(Base):

@@ -27,19 +27,19 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models import audit
 from models.areas import Village
 from models.calendar import as_utc, load_work_calendar, local, local_today
-from models.catalogue import load_thresholds
-from models.db import Base, IdPk, Timestamp
-from models.dispatch import county_staff
-from models.households import Member, mask_name
+from models.catalogue.catalogue import load_thresholds
+from db.base import Base, IdPk, Timestamp
+from models.requests.dispatch import county_staff
+from models.households.households import Member, mask_name
 from models.leads import Lead, LeadReporter, LeadStatus
 from models.notices import Notice, to_all, when
 from models.numbers import next_number
-from models.policy.clocks import stage_times
-from models.policy.thresholds import Thresholds
-from models.policy.workdays import WorkCalendar
-from models.requests import Referral, create_referral
-from models.residents import residents_of_member
-from models.staff import Role, Staff, town_staff, village_staff
+from policy.clocks import stage_times
+from policy.thresholds import Thresholds
+from policy.workdays import WorkCalendar
+from models.requests.requests import Referral, create_referral
+from models.households.residents import residents_of_member
+from models.staff.staff import Role, Staff, town_staff, village_staff
 
 # -- texts (notices; the chat side has its own) ---------------------------------------------------
 

@@ -12,7 +12,7 @@ from enum import Enum
 from sqlalchemy import JSON, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base, IdPk, utcnow
+from db.base import Base, IdPk, utcnow
 
 
 class Channel(str, Enum):

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.areas import Town, Village
 from models.audit import Channel, record
 from models.calendar import day_start
-from models.catalogue import ServiceItem
-from models.db import Base
-from models.policy.budget import CAP_RATIO, BudgetState, budget_state
-from models.requests import RequestStatus, ServiceRequest
+from models.catalogue.catalogue import ServiceItem
+from db.base import Base
+from policy.budget import CAP_RATIO, BudgetState, budget_state
+from models.requests.requests import RequestStatus, ServiceRequest
 
 
 class BudgetYear(Base):

@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, extract, func, select
 from sqlalchemy.orm import Session
 
-from models.db import as_utc  # noqa: F401  (callers import it from here with local())
-from models.policy.workdays import WorkCalendar, calendar_from_chinese_calendar
-from models.sql import insert_ignoring_conflicts
-from models.visits import CalendarDay
+from db.base import as_utc  # noqa: F401  (callers import it from here with local())
+from policy.workdays import WorkCalendar, calendar_from_chinese_calendar
+from db.sql import insert_ignoring_conflicts
+from models.visits.visits import CalendarDay
 
 #: Huoshan County keeps China Standard Time (UTC+8, no daylight saving); office hours and
 #: working days are counted in it, timestamps are stored in UTC.

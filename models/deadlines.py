@@ -1,7 +1,7 @@
 """Working-day deadlines the clocks watch: referrals (转介, 1 working day), leads (线索核实), and
 escalated requests waiting for the town; later the review of applications (2 working days).
 
-Each matter passes the stages of ``models.policy.clocks`` (half-time warning to the village
+Each matter passes the stages of ``policy.clocks`` (half-time warning to the village
 secretary, the town at the deadline, the county after); each stage is claimed in
 ``clock_alerts`` in the same transaction as its notice, so it goes out once.
 """
@@ -20,16 +20,16 @@ from models.applications import OPEN_STATUSES, TOWN_HALF_TIME_B, TOWN_OVERDUE, A
 from models.areas import Village
 from models.audit import Channel, record
 from models.calendar import as_utc, local, spans_unknown_year, unknown_years_ahead
-from models.catalogue import ServiceItem
-from models.dispatch import county_staff, town_post
-from models.households import Member, mask_name
+from models.catalogue.catalogue import ServiceItem
+from models.requests.dispatch import county_staff, town_post
+from models.households.households import Member, mask_name
 from models.leads import Lead, LeadStatus
 from models.notices import Notice, to_all
-from models.policy.clocks import Stage, stage_times
-from models.policy.thresholds import Thresholds
-from models.policy.workdays import WorkCalendar
-from models.requests import Referral, RequestStatus, ServiceRequest
-from models.staff import Role, town_staff, village_staff
+from policy.clocks import Stage, stage_times
+from policy.thresholds import Thresholds
+from policy.workdays import WorkCalendar
+from models.requests.requests import Referral, RequestStatus, ServiceRequest
+from models.staff.staff import Role, town_staff, village_staff
 
 SYSTEM = "system"
 

@@ -15,8 +15,8 @@ from enum import Enum
 from sqlalchemy import Index, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base, IdPk, Timestamp, utcnow
-from models.sql import upsert
+from db.base import Base, IdPk, Timestamp, utcnow
+from db.sql import upsert
 
 
 class StepEvent(str, Enum):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import audit
 from models.calendar import local_today
-from models.db import Base, IdPk, Timestamp, as_utc
+from db.base import Base, IdPk, Timestamp, as_utc
 from models.numbers import next_number
 
 MERGE_WINDOW = dt.timedelta(days=3)

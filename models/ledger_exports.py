@@ -15,7 +15,7 @@ from sqlalchemy import Date, ForeignKey, LargeBinary, String, select, update
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from models.audit import Channel, record
-from models.db import Base, IdPk, Timestamp
+from db.base import Base, IdPk, Timestamp
 
 MIN_REASON_LENGTH = 4
 

@@ -14,8 +14,8 @@ from enum import Enum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base, IdPk, OpenId, Timestamp, utcnow
-from models.sql import insert_ignoring_conflicts
+from db.base import Base, IdPk, OpenId, Timestamp, utcnow
+from db.sql import insert_ignoring_conflicts
 
 
 class Channel(str, Enum):

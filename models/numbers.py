@@ -8,7 +8,7 @@ from sqlalchemy import String, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.db import Base
+from db.base import Base
 
 
 class NumberSequence(Base):

@@ -14,10 +14,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app
-from bot.config import Settings
+from core.config import Settings
 from bot.simclient import WeChatServer
-from models import migrate
-from models.db import Base, make_engine
+from db import migrate
+from db.base import Base, make_engine
 from tests.support import Chat, FakeClock, install_clock
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

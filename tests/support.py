@@ -11,7 +11,7 @@ from rq.registry import ScheduledJobRegistry
 
 from bot.simclient import Delivery, WeChatServer
 from models.messages import outbound_for
-from workers import context as worker_context
+from core import context as worker_context
 
 
 def drain(ctx) -> None:

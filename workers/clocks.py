@@ -9,7 +9,7 @@ two runs at once, send nothing twice.
 from __future__ import annotations
 
 from models.deadlines import application_alerts, calendar_reminder, deadline_alerts, escalation_followups
-from workers.context import current
+from core.context import current
 from workers.notify import record_notices, send
 from workers.rules import rules
 

@@ -24,9 +24,9 @@ from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from models.db import utcnow
-from models.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_batch, offer_next, pending_dispatch_ids
-from workers.context import Context, current
+from db.base import utcnow
+from models.requests.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_batch, offer_next, pending_dispatch_ids
+from core.context import Context, current
 from workers.notify import record_notices, send
 from workers.rules import rules
 

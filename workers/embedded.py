@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from models.calendar import local
-from workers.context import Context
+from core.context import Context
 from workers.periodic import Schedule
 
 log = logging.getLogger(__name__)

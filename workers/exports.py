@@ -20,14 +20,14 @@ from rq.job import Job
 
 from models.areas import Town
 from models.calendar import local_today
-from models.ledger import export_needs_ledger
+from reports.needs_ledger import export_needs_ledger
 from models.ledger_exports import ExportKind, ExportSpec, expire_exports, fail_export, finish_export, start_export
-from models.service_ledger import write_service_ledger
-from models.supervision import Period
-from models.task_list import write_task_list
-from models.visit_ledger import write_visit_ledger
-from models.xlsx import Progress, new_workbook, to_bytes
-from workers.context import Context, current
+from reports.service_ledger import write_service_ledger
+from reports.supervision import Period
+from reports.task_list import write_task_list
+from reports.visit_ledger import write_visit_ledger
+from reports.xlsx import Progress, new_workbook, to_bytes
+from core.context import Context, current
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from rq import Queue, Retry
 
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
-from workers.context import Context, current
+from core.context import Context, current
 from workers.message_log import flush_message_log
 
 log = logging.getLogger(__name__)

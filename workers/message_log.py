@@ -17,7 +17,7 @@ import logging
 from redis.exceptions import LockError, RedisError
 
 from models.messages import insert_logged
-from workers.context import Context, current
+from core.context import Context, current
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from models.messages import Channel, record_outbound
 from models.notices import Notice
-from workers.context import Context
+from core.context import Context
 from workers.jobs import enqueue_sends
 
 

@@ -11,9 +11,9 @@ import time
 from sqlalchemy.orm import Session
 
 from models.calendar import load_work_calendar
-from models.catalogue import load_thresholds
-from models.policy.thresholds import Thresholds
-from models.policy.workdays import WorkCalendar
+from models.catalogue.catalogue import load_thresholds
+from policy.thresholds import Thresholds
+from policy.workdays import WorkCalendar
 
 TTL_SECONDS = 60.0
 

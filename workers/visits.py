@@ -8,8 +8,8 @@ secretaries' digests. ``schedule_urgent`` is for the chat side after an emergenc
 from __future__ import annotations
 
 from models.calendar import local
-from models.visit_schedule import UrgentVisit, daily_digests, schedule_due_visits, schedule_urgent_visit, visit_reminders
-from workers.context import Context, current
+from models.visits.schedule import UrgentVisit, daily_digests, schedule_due_visits, schedule_urgent_visit, visit_reminders
+from core.context import Context, current
 from workers.notify import record_notices, send
 from workers.rules import rules
 

@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_date, arg_int, db, viewer
-from models.audit_query import CHANNEL_LABELS, PAGE_SIZE, SUBJECT_LABELS, AuditFilter, action_label, search
+from reports.audit_trail import CHANNEL_LABELS, PAGE_SIZE, SUBJECT_LABELS, AuditFilter, action_label, search
 from models.calendar import day_start, local
 
 

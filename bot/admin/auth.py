@@ -1,5 +1,5 @@
 """Log-in and log-out. Failures are counted in the database; 5 in a row lock the account for
-15 minutes (``models.web_accounts``)."""
+15 minutes (``models.staff.web_accounts``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.admin import csrf
 from bot.admin.blueprint import bp
 from bot.admin.common import db, now
 from models.calendar import local
-from models.web_accounts import LOCK_MINUTES, MAX_FAILURES, LoginOutcome, authenticate
+from models.staff.web_accounts import LOCK_MINUTES, MAX_FAILURES, LoginOutcome, authenticate
 
 WRONG = "用户名或密码不正确。"
 LOCKED = "连续输错{n}次密码，账户已锁定{minutes}分钟，请在{until}以后再试。忘记密码请联系县民政局。"

@@ -12,7 +12,7 @@ from bot.admin import charts
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_int, county_only, db, now, today, viewer
 from models.budget import BudgetYear, report, set_funds
-from models.policy.budget import WARN_RATIO
+from policy.budget import WARN_RATIO
 
 MAX_FUNDS = Decimal("100000000000")
 

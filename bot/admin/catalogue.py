@@ -1,5 +1,5 @@
 """服务清单: everyone reads it; the county edits items (name, description, eligibility as JSON,
-providers, unit cost, active) and adds new ones. Each save is audited (``models.catalogue_edit``)."""
+providers, unit cost, active) and adds new ones. Each save is audited (``models.catalogue.edit``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.admin.blueprint import bp
 from bot.admin.common import county_only, db, not_found, now, viewer
-from models.catalogue import ServiceItem
-from models.catalogue_edit import EditError, ItemForm, add_item, all_items, parse_eligibility, parse_providers, parse_unit_cost, update_item
-from models.policy.catalogue import Category, Eligibility
+from models.catalogue.catalogue import ServiceItem
+from models.catalogue.edit import EditError, ItemForm, add_item, all_items, parse_eligibility, parse_providers, parse_unit_cost, update_item
+from policy.catalogue import Category, Eligibility
 
 
 def _audience(item: ServiceItem) -> str:

@@ -16,10 +16,10 @@ import click
 from flask import current_app
 
 from bot.admin.blueprint import bp
-from models.ledger import find_town, town_names
-from models.db import as_utc
-from models.staff import Role, Staff
-from models.web_accounts import AccountError, all_accounts, create_account, find_account, set_password, unlock
+from reports.needs_ledger import find_town, town_names
+from db.base import as_utc
+from models.staff.staff import Role, Staff
+from models.staff.web_accounts import AccountError, all_accounts, create_account, find_account, set_password, unlock
 
 ROLE_CHOICES = [r.value for r in (Role.COUNTY, Role.TOWN_A, Role.TOWN_B)]
 ACTOR = "cli"

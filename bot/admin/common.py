@@ -16,10 +16,10 @@ from bot.admin.blueprint import bp
 from models.areas import Town
 from models.budget import state_of
 from models.calendar import local, local_today
-from models.policy.budget import BudgetLevel
-from models.staff import Role
-from models.supervision import Period, towns
-from models.web_accounts import account_for_session
+from policy.budget import BudgetLevel
+from models.staff.staff import Role
+from reports.supervision import Period, towns
+from models.staff.web_accounts import account_for_session
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
 

@@ -8,8 +8,8 @@ from flask import redirect, render_template, request, url_for
 from bot.admin.blueprint import bp
 from bot.admin.common import ctx, db, not_found, now, viewer
 from models.audit import Channel, record
-from models.household_file import household_file, household_town
-from models.supervision import find_household
+from reports.household_file import household_file, household_town
+from reports.supervision import find_household
 
 MIN_REASON = 4
 

@@ -7,9 +7,9 @@ from flask import render_template, request, url_for
 from bot.admin import charts
 from bot.admin.blueprint import bp
 from bot.admin.common import arg_int, db, not_found, now, period_arg, town_choices, viewer
-from models import supervision
+from reports import supervision
 from models.areas import Town
-from models.service_ledger import SHORT_STATUS
+from reports.service_ledger import SHORT_STATUS
 
 LEVEL_SERIES = (("高度困境", "#c62828"), ("中度困境", "#f9a825"), ("低度困境", "#2e7d32"), ("未评估", "#bdbdbd"))
 LEVEL_LABELS = {"high": "高", "medium": "中", "low": "低", None: "未评估", "none": "未评估"}

@@ -1,5 +1,5 @@
 """服务机构: the county edits providers (items, villages covered, capacity, active); town staff
-see the providers that cover their villages. Saves are audited (``models.provider_edit``)."""
+see the providers that cover their villages. Saves are audited (``models.catalogue.provider_edit``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.admin.blueprint import bp
 from bot.admin.common import county_only, db, not_found, now, viewer
-from models.catalogue_edit import EditError, all_items
-from models.provider_edit import KINDS, ProviderForm, providers_covering, save_provider, villages_by_town
-from models.providers import Provider
+from models.catalogue.edit import EditError, all_items
+from models.catalogue.provider_edit import KINDS, ProviderForm, providers_covering, save_provider, villages_by_town
+from models.catalogue.providers import Provider
 
 
 def _choices() -> tuple[list, list]:

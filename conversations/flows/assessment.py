@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from conversations.engine import Flow, Step
 from conversations.parsers import Amount, Choice, Number, Option, YesNo
-from models.catalogue import load_catalogue, load_thresholds
-from models.households import Household, record_assessment, village_households
-from models.policy.groups import FamilyStructure, YouthProblem
-from models.staff import Role, responsible_openids, staff_by_openid
+from models.catalogue.catalogue import load_catalogue, load_thresholds
+from models.households.households import Household, record_assessment, village_households
+from policy.groups import FamilyStructure, YouthProblem
+from models.staff.staff import Role, responsible_openids, staff_by_openid
 
 TITLE = "困境评估"
 ONLY_STAFF = "这是协理员和志愿者做入户评估用的。"

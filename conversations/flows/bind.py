@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, IdNumber, Mobile, Option
-from models.households import Member, find_member_by_id_number, find_members_by_phone, mask_name
-from models.residents import bind, has_consented
+from models.households.households import Member, find_member_by_id_number, find_members_by_phone, mask_name
+from models.households.residents import bind, has_consented
 
 TITLE = "绑定"
 WHO = "请问您是给谁登记？\n1 我自己\n2 替家里人或邻居办理\n3 我是协理员/村干部，代群众办理"

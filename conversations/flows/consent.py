@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conversations.engine import Flow, Step
 from conversations.parsers import YesNo
-from models.residents import set_consent
+from models.households.residents import set_consent
 
 TITLE = "个人信息授权"
 PROMPT = (

@@ -12,7 +12,7 @@ from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from models.applications import Application, Outcome, awaiting_first_review, first_review
 from models.notices import when
-from models.staff import Role, staff_by_openid
+from models.staff.staff import Role, staff_by_openid
 
 TITLE = "初审"
 INTRO = "好的，我们来登记初审结果。"

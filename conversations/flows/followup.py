@@ -5,12 +5,12 @@ from __future__ import annotations
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from conversations.steps import pick_one
-from models.catalogue import recent_catalogue_of
-from models.dispatch import withdraw_offers
-from models.providers import Provider
-from models.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
-from models.residents import bound_member_ids
-from models.staff import responsible_openids
+from models.catalogue.catalogue import recent_catalogue_of
+from models.requests.dispatch import withdraw_offers
+from models.catalogue.providers import Provider
+from models.requests.requests import CANCELLABLE, ServiceRequest, cancel_request, rate_request, requests_of, unrated_completed
+from models.households.residents import bound_member_ids
+from models.staff.staff import responsible_openids
 
 CANCEL_TITLE = "取消申请"
 CANCEL_WHICH = "要取消哪一个申请？\n{options}"

@@ -12,7 +12,7 @@ from conversations.parsers import Choice, FreeText, Option
 from conversations.steps import pick_one
 from models.applications import create_from_lead
 from models.leads import Lead, LeadStatus, close_lead, open_leads, reporters_to_tell
-from models.staff import Role, staff_by_openid
+from models.staff.staff import Role, staff_by_openid
 
 TITLE = "核实线索"
 ONLY_VILLAGE = "这是村书记、协理员核实线索用的。"

@@ -6,13 +6,13 @@ from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, Option, YesNo
 from conversations.steps import pick_one
 from models.calendar import load_work_calendar
-from models.catalogue import load_catalogue, load_thresholds
-from models.dispatch import DispatchOutcome, offer_to
-from models.dispatch.offering import REASSIGNABLE
+from models.catalogue.catalogue import load_catalogue, load_thresholds
+from models.requests.dispatch import DispatchOutcome, offer_to
+from models.requests.dispatch.offering import REASSIGNABLE
 from models.notices import when
-from models.providers import Provider, providers_for
-from models.requests import RequestStatus, ServiceRequest, holders, village_requests
-from models.staff import Role, staff_by_openid
+from models.catalogue.providers import Provider, providers_for
+from models.requests.requests import RequestStatus, ServiceRequest, holders, village_requests
+from models.staff.staff import Role, staff_by_openid
 
 TITLE = "改派"
 ONLY_SECRETARY = "这是村书记改派服务单用的。"

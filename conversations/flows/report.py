@@ -12,10 +12,10 @@ from conversations.parsers import Choice, FreeText, LocationAnswer, Option, YesN
 from models.areas import village_names
 from models.calendar import as_utc, load_work_calendar, local
 from models.notices import when
-from models.catalogue import load_thresholds
+from models.catalogue.catalogue import load_thresholds
 from models.leads import report
-from models.residents import has_consented
-from models.staff import responsible_openids
+from models.households.residents import has_consented
+from models.staff.staff import responsible_openids
 
 TITLE = "报告"
 INTRO = "谢谢您关心身边的人。我问几个简单的问题。"

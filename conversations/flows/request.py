@@ -16,13 +16,13 @@ from conversations.inputs import UserInput
 from conversations.parsers import Choice, DateAnswer, FreeText, LocationAnswer, Ok, Option, YesNo
 from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
-from models.catalogue import recent_catalogue, recent_thresholds
-from models.households import Member, member_facts, member_with_household
+from models.catalogue.catalogue import recent_catalogue, recent_thresholds
+from models.households.households import Member, member_facts, member_with_household
 from models.notices import day
-from models.policy.catalogue import Category
-from models.policy.eligibility import NotEligible, check
-from models.requests import create_referral, create_request
-from models.residents import Binding, bindings_of, has_consented
+from policy.catalogue import Category
+from policy.eligibility import NotEligible, check
+from models.requests.requests import create_referral, create_request
+from models.households.residents import Binding, bindings_of, has_consented
 
 TITLE = "求助"
 INTRO = "好的，我来帮您申请上门服务。"

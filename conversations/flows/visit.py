@@ -15,13 +15,13 @@ from conversations import speech
 from conversations.parsers import Choice, FreeText, Invalid, LocationAnswer, Ok, Option
 from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
-from models.catalogue import load_catalogue, load_thresholds
-from models.households import mask_name, member_facts
+from models.catalogue.catalogue import load_catalogue, load_thresholds
+from models.households.households import mask_name, member_facts
 from models.leads import report
-from models.policy.eligibility import Eligible, check
-from models.requests import create_request
-from models.staff import Role, responsible_openids, staff_by_openid
-from models.visits import FAR_METRES, Visit, VisitStatus, check_in, complete_visit, volunteer_visits
+from policy.eligibility import Eligible, check
+from models.requests.requests import create_request
+from models.staff.staff import Role, responsible_openids, staff_by_openid
+from models.visits.visits import FAR_METRES, Visit, VisitStatus, check_in, complete_visit, volunteer_visits
 
 CHECKIN_TITLE = "探访签到"
 COMPLETE_TITLE = "探访完成"

@@ -16,15 +16,15 @@ from models.alerts import claim
 from models.applications import Application
 from models.areas import Town, Village, get_or_create_town, get_or_create_village
 from models.calendar import COUNTY_TZ
-from models.catalogue import ServiceItem, seed_catalogue
-from models.households import Assessment, Household, Member
+from models.catalogue.catalogue import ServiceItem, seed_catalogue
+from models.households.households import Assessment, Household, Member
 from models.leads import Lead
 from models.numbers import next_number
-from models.providers import Provider
-from models.requests import Referral, RequestStatus, ServiceRequest
-from models.staff import Role, Staff
-from models.visits import Visit, VisitStatus
-from models.web_accounts import create_account
+from models.catalogue.providers import Provider
+from models.requests.requests import Referral, RequestStatus, ServiceRequest
+from models.staff.staff import Role, Staff
+from models.visits.visits import Visit, VisitStatus
+from models.staff.web_accounts import create_account
 
 PASSWORD = "test-pass-2026"
 NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.timezone.utc)  # Monday 10:00 in the county

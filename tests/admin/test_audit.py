@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.areas import Village
-from models.requests import RequestStatus
+from models.requests.requests import RequestStatus
 from tests.admin import builders as b
 
 

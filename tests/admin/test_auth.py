@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.config import ConfigError, Settings
+from core.config import ConfigError, Settings
 from models.audit import AuditEntry
-from models.staff import Staff
-from models.web_accounts import WebAccount
+from models.staff.staff import Staff
+from models.staff.web_accounts import WebAccount
 from tests.admin import builders as b
 from tests.admin.conftest import Web
 

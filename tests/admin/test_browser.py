@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
-from models.requests import RequestStatus
+from models.requests.requests import RequestStatus
 from tests.admin import builders as b
 from tests.conftest import IN_CI
 from workers.embedded import ThreadWorker

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from models import budget
 from models.areas import Village
 from models.audit import AuditEntry
-from models.policy.budget import BudgetLevel
-from models.requests import RequestStatus
+from policy.budget import BudgetLevel
+from models.requests.requests import RequestStatus
 from tests.admin import builders as b
 
 DAY = dt.timedelta(days=1)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from models.areas import Village
 from models.audit import AuditEntry
-from models.catalogue import ServiceItem, load_catalogue
-from models.providers import Provider
-from models.policy.groups import TargetGroup
+from models.catalogue.catalogue import ServiceItem, load_catalogue
+from models.catalogue.providers import Provider
+from policy.groups import TargetGroup
 from tests.admin import builders as b
 
 ELDERLY_ONLY = {"any_of": [{"groups": None, "min_age": 80}], "audience": "80岁以上老人"}

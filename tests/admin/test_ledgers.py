@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models.areas import Village
 from models.audit import AuditEntry
 from models.ledger_exports import LedgerExport
-from models.requests import RequestStatus
+from models.requests.requests import RequestStatus
 from tests.admin import builders as b
 from tests.support import drain
 from workers.exports import build_export, expire_export_files

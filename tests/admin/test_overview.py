@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models import supervision
+from reports import supervision
 from models.areas import Village
 from models.audit import AuditEntry
-from models.households import Household
-from models.requests import RequestStatus
+from models.households.households import Household
+from models.requests.requests import RequestStatus
 from tests.admin import builders as b
 
 DAY = dt.timedelta(days=1)

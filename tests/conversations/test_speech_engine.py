@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from core.config import ConfigError, Settings
 from tests.conversations.test_engine import survey  # noqa: F401 (the test flow 问卷, autouse)
-from workers.context import load_callable
+from core.context import load_callable
 
 HEARD = {"media-buy-medicine": "嗯，我想找人帮我买药。", "media-one": "一", "media-broken": None}
 ME = "o_speaker"

@@ -2,7 +2,7 @@
 
 gunicorn (4 sync workers) serving ``/wechat``, two ``rq worker`` processes (SimpleWorker, with
 the scheduler) and one ``rq cron`` process, restarted when they die as systemd would
-(``bench.stack.Supervisor``), a private ``redis-server`` (AOF) on a free port and a
+(``stack.servers.Supervisor``), a private ``redis-server`` (AOF) on a free port and a
 private PostgreSQL cluster (``initdb``) on another: the machine's shared PostgreSQL and Redis
 are never restarted. Without ``initdb`` the database lives on the test server
 (``JZT_TEST_DATABASE_URL``'s server, database ``<name>_stack``) and a PostgreSQL restart is
@@ -22,13 +22,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from bench import harness
-from bench.harness import Gunicorn, ServerFailed
-from bench.stack import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, Supervisor
-from bot.config import Settings
+from stack import harness
+from stack.harness import Gunicorn, ServerFailed
+from stack.servers import PrivatePostgres, PrivateRedis, RQCron, RQWorkers, Supervisor
+from core.config import Settings
 from bot.simclient import WeChatServer
 from tests.conftest import IN_CI, PG_URL, _postgres_available
-from workers import context as worker_context
+from core import context as worker_context
 
 
 def _unavailable(reason: str):

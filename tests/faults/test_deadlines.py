@@ -14,12 +14,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bench.journey import JOURNEY, NUMBER, Outcome, seed_residents, tally
+from stack.journey import JOURNEY, NUMBER, Outcome, seed_residents, tally
 from bot import demo
 from models.alerts import Alert
 from models.audit import AuditEntry
 from models.messages import OutboundMessage
-from models.requests import Offer, ServiceRequest
+from models.requests.requests import Offer, ServiceRequest
 from tests.support import drain, fire_due_timers
 from tests.workers.builders import cst
 from workers.clocks import run_clocks

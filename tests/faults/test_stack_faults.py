@@ -21,11 +21,11 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, text
 
-from bench.journey import JOURNEY, Driver, inbound_count, late_replies, seed_residents, tally, waiting_for_dispatch
-from bench.stack import wait_for
+from stack.journey import JOURNEY, Driver, inbound_count, late_replies, seed_residents, tally, waiting_for_dispatch
+from stack.servers import wait_for
 from models.messages import Channel, OutboundMessage
 from workers import message_log
-from models.requests import ServiceRequest
+from models.requests.requests import ServiceRequest
 
 RESIDENTS = 40
 CONCURRENCY = 8

@@ -20,12 +20,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
-from bench.journey import JOURNEY
+from stack.journey import JOURNEY
 from bot.delivery import DeliveryGuard
-from models.requests import ServiceRequest
+from models.requests.requests import ServiceRequest
 from tests.support import drain
-from workers import context as worker_context
-from workers.connection import connect, queues
+from core import context as worker_context
+from core.connection import connect, queues
 from workers.dispatch import sweep_dispatch
 
 pytestmark = pytest.mark.usefixtures("county")

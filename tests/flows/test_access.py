@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.demo import PROVIDER, RESIDENT, SECRETARY, TOWN_A, VOLUNTEER
-from models.households import Member
+from models.households.households import Member
 from models.leads import open_leads
-from models.requests import ServiceRequest, provider_requests, requests_of, village_requests
-from models.residents import bind, set_consent
-from models.staff import Role, Staff
-from models.visits import Visit, overdue_visits, volunteer_visits
+from models.requests.requests import ServiceRequest, provider_requests, requests_of, village_requests
+from models.households.residents import bind, set_consent
+from models.staff.staff import Role, Staff
+from models.visits.visits import Visit, overdue_visits, volunteer_visits
 from tests.support import drain
 
 FOZILING = {"volunteer": "o_fz_volunteer", "secretary": "o_fz_secretary", "resident": "o_fz_resident"}

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from bot.demo import NEIGHBOUR, PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
-from models.households import Member
+from models.households.households import Member
 from models.messages import InboundMessage
-from models.visits import Visit
+from models.visits.visits import Visit
 from tests.support import drain
 from workers.message_log import flush_message_log
 

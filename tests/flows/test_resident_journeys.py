@@ -7,14 +7,14 @@ import dataclasses
 from sqlalchemy import func, select
 
 from bot.demo import NEIGHBOUR, RESIDENT, SECRETARY
-from models.catalogue import ServiceItem
+from models.catalogue.catalogue import ServiceItem
 from models.leads import Lead, LeadReporter
-from models.requests import Referral, RequestStatus, ServiceRequest
-from models.residents import Binding
+from models.requests.requests import Referral, RequestStatus, ServiceRequest
+from models.households.residents import Binding
 from bot.delivery import DeliveryGuard
 from tests.support import drain
-from workers import context as worker_context
-from workers.connection import connect, queues
+from core import context as worker_context
+from core.connection import connect, queues
 from workers.dispatch import sweep_dispatch
 
 NEW = "o_test_newcomer"

@@ -11,10 +11,10 @@ from bot.demo import NEIGHBOUR, RESIDENT, SECRETARY, TOWN_A
 from models.applications import Application, Decision, Outcome, Refused, create_from_lead, find_by_number, first_review, link_household, queue_for, town_decide
 from models.areas import Village
 from models.audit import trail
-from models.households import Member
+from models.households.households import Member
 from models.leads import Lead, LeadStatus
-from models.requests import Referral
-from models.staff import Role, Staff, staff_by_openid
+from models.requests.requests import Referral
+from models.staff.staff import Role, Staff, staff_by_openid
 from tests.workers.builders import cst
 from tests.workers.scene import run
 from workers.clocks import run_clocks

@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.demo import NEIGHBOUR, PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
-from models.households import Member
-from models.invites import create_invite
+from models.households.households import Member
+from models.staff.invites import create_invite
 from models.leads import Lead
-from models.requests import RequestStatus, ServiceRequest
-from models.staff import Role, Staff
-from models.visits import Visit
+from models.requests.requests import RequestStatus, ServiceRequest
+from models.staff.staff import Role, Staff
+from models.visits.visits import Visit
 from tests.support import drain
 
 NEWBIE = "o_test_new_volunteer"
@@ -228,7 +228,7 @@ def test_volunteer_runs_the_ten_indicator_assessment_by_chat(chat, ctx, county):
         < 家庭结构：困境
         < 建议服务
     """)
-    from models.households import Assessment
+    from models.households.households import Assessment
 
     with ctx.Session() as db:
         stored = db.scalar(select(Assessment).order_by(Assessment.id.desc()))
@@ -237,7 +237,7 @@ def test_volunteer_runs_the_ten_indicator_assessment_by_chat(chat, ctx, county):
 
 
 def test_secretary_reassigns_a_request_and_the_first_provider_is_told(chat, ctx, county):
-    from models.requests import Offer
+    from models.requests.requests import Offer
 
     chat.run(RESIDENT, "> 求助\n> 1\n> 膳食供应\n> 每天送午饭\n> 尽快\n> 对\n> 是\n< 已收到")
     drain(ctx)  # offered to one of the two meal providers of 城北村

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from models.areas import get_or_create_town, get_or_create_village
-from models.catalogue import seed_catalogue
-from models.roster import COLUMNS, HEADERS, sample_rows
+from models.catalogue.catalogue import seed_catalogue
+from roster import COLUMNS, HEADERS, sample_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE = DATA / "roster_sample.xlsx"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text, update
 
-from models import catalogue
-from models.catalogue import PolicySetting, ServiceItem, recent_catalogue, recent_thresholds, seed_catalogue
+from models.catalogue import catalogue
+from models.catalogue.catalogue import PolicySetting, ServiceItem, recent_catalogue, recent_thresholds, seed_catalogue
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.fernet import Fernet
 
-from models.crypto import DataCipher, _derive
+from db.crypto import DataCipher, _derive
 
 KEY = "ZGV2LWtleS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb24="
 ID_NUMBER = "34242519400101001X"

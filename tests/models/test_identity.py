@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from models.policy.identity import IdNumber, IdNumberError, check_id_number, id_check_char, make_id_number, parse_id_number
+from policy.identity import IdNumber, IdNumberError, check_id_number, id_check_char, make_id_number, parse_id_number
 
 TODAY = dt.date(2026, 11, 30)
 VALID = "11010519491231002X"  # the GB 11643 example

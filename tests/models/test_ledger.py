@@ -7,11 +7,11 @@ import re
 
 from openpyxl import load_workbook
 
-from models import ledger
+from reports import needs_ledger as ledger
 from models.areas import find_village
-from models.households import Household, Member
-from models.policy.assessment import Indicator
-from models.roster import import_roster
+from models.households.households import Household, Member
+from policy.assessment import Indicator
+from roster import import_roster
 from tests.models.conftest import NOW, SAMPLE, TODAY, col, sample
 
 EXPORTED_ON = dt.date(2026, 12, 1)
@@ -115,7 +115,7 @@ def test_cli_export_needs(app, county, tmp_path):
 
 
 def test_db_seed_loads_the_catalogue_once_and_keeps_edits(app, ctx):
-    from models.catalogue import ServiceItem
+    from models.catalogue.catalogue import ServiceItem
 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["db", "seed"])

@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
-from models import roster
-from models.catalogue import load_catalogue, load_thresholds
-from models.households import Assessment, Household, Member, household_facts
-from models.policy.assessment import assess
-from models.policy.identity import make_id_number
-from models.roster import HEADERS, RowError, import_roster, load_roster, validate
+import roster
+from models.catalogue.catalogue import load_catalogue, load_thresholds
+from models.households.households import Assessment, Household, Member, household_facts
+from policy.assessment import assess
+from policy.identity import make_id_number
+from roster import HEADERS, RowError, import_roster, load_roster, validate
 from tests.models.conftest import NOW, SAMPLE, TEMPLATE, TODAY, col, sample, write_roster
 
 

@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from models.policy.assessment import Indicator
-from models.policy.facts import HouseholdFacts, MemberFacts
-from models.policy.groups import (
+from policy.assessment import Indicator
+from policy.facts import HouseholdFacts, MemberFacts
+from policy.groups import (
     Disability,
     DisabilityKind,
     FamilyStructure,
@@ -19,7 +19,7 @@ from models.policy.groups import (
     TargetGroup,
     YouthProblem,
 )
-from models.policy.workdays import calendar_from_chinese_calendar
+from policy.workdays import calendar_from_chinese_calendar
 
 CALENDAR = calendar_from_chinese_calendar(range(2023, 2028))
 """Official data for 2023-2026; 2027 is unknown to chinese_calendar 1.11 and is skipped."""

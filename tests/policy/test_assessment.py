@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.policy.assessment import (
+from policy.assessment import (
     Dimension,
     DistressLevel,
     Indicator,
@@ -23,8 +23,8 @@ from models.policy.assessment import (
     social_participation_indicator,
     social_security_indicator,
 )
-from models.policy.catalogue import DEFAULT_CATALOGUE, Catalogue
-from models.policy.groups import (
+from policy.catalogue import DEFAULT_CATALOGUE, Catalogue
+from policy.groups import (
     Disability,
     DisabilityKind,
     FamilyStructure,
@@ -35,7 +35,7 @@ from models.policy.groups import (
     TargetGroup,
     YouthProblem,
 )
-from models.policy.thresholds import Thresholds
+from policy.thresholds import Thresholds
 
 from .builders import WORSEN, household, household_with_distressed, member
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.policy.budget import BudgetLevel, budget_state, cap_for
+from policy.budget import BudgetLevel, budget_state, cap_for
 
 FUNDS = Decimal("2000000")  # cap 20,000.00; warning from 16,000.00
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from models.policy.catalogue import (
+from policy.catalogue import (
     DEFAULT_CATALOGUE,
     Catalogue,
     CatalogueItem,
@@ -13,7 +13,7 @@ from models.policy.catalogue import (
     Eligibility,
     ItemCode,
 )
-from models.policy.groups import TargetGroup
+from policy.groups import TargetGroup
 
 EXPECTED = [
     ("visit", Category.LIVING, "探访慰问"),

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from models.policy.catalogue import DEFAULT_CATALOGUE, Catalogue
-from models.policy.eligibility import Eligible, NotEligible, check, describe_audience, eligible_items
-from models.policy.groups import Disability, DisabilityKind, SelfCare, TargetGroup as G
-from models.policy.thresholds import Thresholds
+from policy.catalogue import DEFAULT_CATALOGUE, Catalogue
+from policy.eligibility import Eligible, NotEligible, check, describe_audience, eligible_items
+from policy.groups import Disability, DisabilityKind, SelfCare, TargetGroup as G
+from policy.thresholds import Thresholds
 
 from .builders import member
 

@@ -3,8 +3,8 @@
 import random
 from datetime import datetime
 
-from models.policy.catalogue import ItemCode
-from models.policy.matching import ProviderCandidate, choose_provider, offer_deadline, rank_providers
+from policy.catalogue import ItemCode
+from policy.matching import ProviderCandidate, choose_provider, offer_deadline, rank_providers
 
 from .builders import CALENDAR
 

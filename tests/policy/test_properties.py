@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.policy.assessment import Indicator, assess, level_for
-from models.policy.catalogue import DEFAULT_CATALOGUE, Catalogue
-from models.policy.facts import HouseholdFacts, MemberFacts
-from models.policy.groups import (
+from policy.assessment import Indicator, assess, level_for
+from policy.catalogue import DEFAULT_CATALOGUE, Catalogue
+from policy.facts import HouseholdFacts, MemberFacts
+from policy.groups import (
     Disability,
     DisabilityKind,
     FamilyStructure,
@@ -19,7 +19,7 @@ from models.policy.groups import (
     TargetGroup,
     YouthProblem,
 )
-from models.policy.thresholds import Thresholds
+from policy.thresholds import Thresholds
 
 from .builders import CALENDAR, WORSEN
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from models.policy.staffing import assistants_required, station_required
-from models.policy.thresholds import Thresholds
+from policy.staffing import assistants_required, station_required
+from policy.thresholds import Thresholds
 
 
 @pytest.mark.parametrize(

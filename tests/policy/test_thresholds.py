@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from models.policy.groups import EXTREME_POVERTY, LOW_INCOME, TOWN_EXTENSIONS, TargetGroup, groups_label
-from models.policy.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from policy.groups import EXTREME_POVERTY, LOW_INCOME, TOWN_EXTENSIONS, TargetGroup, groups_label
+from policy.thresholds import DEFAULT_THRESHOLDS, Thresholds
 
 
 def test_defaults():

@@ -4,9 +4,9 @@ from datetime import datetime
 
 import pytest
 
-from models.policy.groups import TargetGroup as G
-from models.policy.thresholds import Thresholds
-from models.policy.visits import add_months, is_visit_overdue, next_visit_due, urgent_visit_due, visit_interval_months
+from policy.groups import TargetGroup as G
+from policy.thresholds import Thresholds
+from policy.visits import add_months, is_visit_overdue, next_visit_due, urgent_visit_due, visit_interval_months
 
 from .builders import CALENDAR, d
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from models.policy.workdays import WEEKDAYS_ONLY, WorkCalendar, calendar_from_chinese_calendar
+from policy.workdays import WEEKDAYS_ONLY, WorkCalendar, calendar_from_chinese_calendar
 
 from .builders import CALENDAR, d
 

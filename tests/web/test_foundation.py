@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.config import ConfigError, Settings
-from bot.messenger import Messenger, OutsideWindow
-from bot.wechat_api import SharedTokenClient
+from core.config import ConfigError, Settings
+from core.messenger import Messenger, OutsideWindow
+from core.wechat_api import SharedTokenClient
 from models.messages import OutboundMessage, OutboundStatus
 from workers.message_log import flush_message_log
 

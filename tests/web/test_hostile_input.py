@@ -17,13 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bench.journey import JOURNEY, seed_residents
+from stack.journey import JOURNEY, seed_residents
 from bot.wechat import sign
 from conversations import speech
 from models.dialogue import DialogueDraft
 from models.leads import Lead
 from models.messages import InboundMessage, OutboundMessage
-from models.requests import ServiceRequest
+from models.requests.requests import ServiceRequest
 from tests.web.hostile_corpus import BAD_BODIES, ODD_MESSAGES, TEXTS
 from workers.message_log import pending
 

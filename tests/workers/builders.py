@@ -10,15 +10,15 @@ import itertools
 
 from models.areas import Town, Village, get_or_create_town, get_or_create_village
 from models.calendar import COUNTY_TZ
-from models.catalogue import ServiceItem, seed_catalogue
-from models.households import Household, Member
+from models.catalogue.catalogue import ServiceItem, seed_catalogue
+from models.households.households import Household, Member
 from models.leads import Lead
 from models.numbers import next_number
-from models.providers import Provider
-from models.requests import Referral, RequestStatus, ServiceRequest
-from models.residents import bind
-from models.staff import Role, Staff
-from models.visits import Visit, VisitStatus
+from models.catalogue.providers import Provider
+from models.requests.requests import Referral, RequestStatus, ServiceRequest
+from models.households.residents import bind
+from models.staff.staff import Role, Staff
+from models.visits.visits import Visit, VisitStatus
 
 _serial = itertools.count(1)
 

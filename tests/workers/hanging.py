@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from models.dispatch import offer_next
-from workers.context import current
+from models.requests.dispatch import offer_next
+from core.context import current
 from workers.rules import rules
 
 

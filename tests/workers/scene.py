@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from models.audit import trail
-from models.households import Member
+from models.households.households import Member
 from models.messages import outbound_for
-from models.requests import Offer, ServiceRequest
-from models.staff import Role
+from models.requests.requests import Offer, ServiceRequest
+from models.staff.staff import Role
 from tests.support import drain
 from tests.workers import builders as b
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from models import calendar as official
-from models.visits import CalendarDay
+from models.visits.visits import CalendarDay
 from tests.workers import builders as b
 
 D = dt.date.fromisoformat

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from models.deadlines import deadline_alerts, review_deadline, transfer_deadline
-from models.staff import Role
+from models.staff.staff import Role
 from tests.workers import builders as b
 from tests.workers.scene import inbox, run
 from workers.clocks import run_clocks

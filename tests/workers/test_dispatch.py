@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
-from models.dispatch import AnswerOutcome, DispatchOutcome, accept_offer, decline_offer, offer_next
-from models.providers import Provider
-from models.requests import Offer, RequestStatus
+from models.requests.dispatch import AnswerOutcome, DispatchOutcome, accept_offer, decline_offer, offer_next
+from models.catalogue.providers import Provider
+from models.requests.requests import Offer, RequestStatus
 from tests.workers import builders as b
 from tests.workers.scene import RESIDENT, actions, build, inbox, new_request, offers_of, request_row, run
 from workers.clocks import run_clocks

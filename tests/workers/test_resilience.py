@@ -19,12 +19,12 @@ from rq.registry import StartedJobRegistry
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from models.requests import Offer
+from models.requests.requests import Offer
 from tests.support import drain
 from tests.workers import builders as b
 from tests.workers.scene import build, new_request, offers_of, request_row, run
-from workers import context as worker_context
-from workers.connection import connect, queues
+from core import context as worker_context
+from core.connection import connect, queues
 from workers.dispatch import enqueue_dispatch, sweep_dispatch
 from workers.periodic import sweep
 

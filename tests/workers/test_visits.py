@@ -8,10 +8,10 @@ import random
 import pytest
 from sqlalchemy import select
 
-from models.policy.groups import TargetGroup
-from models.policy.visits import next_visit_due
-from models.staff import Role
-from models.visits import Visit
+from policy.groups import TargetGroup
+from policy.visits import next_visit_due
+from models.staff.staff import Role
+from models.visits.visits import Visit
 from tests.workers import builders as b
 from tests.workers.scene import inbox, run
 from workers.visits import schedule_urgent, visit_day

@@ -1,0 +1,1 @@
+"""The database: engine and sessions, shared column types, SQL both dialects spell alike, encryption at rest, migrations."""
