@@ -29,7 +29,6 @@ import statistics
 import sys
 import time
 
-from rq import SimpleWorker
 from sqlalchemy import insert, select, text
 
 from stack.harness import flush_redis, reset_postgres, wait_for_quiet
@@ -50,6 +49,7 @@ from models.visits.visits import Visit
 from models.staff.web_accounts import create_account
 from core import context as worker_context
 from workers.exports import enqueue_export
+from core.guarded import Worker
 
 DATABASE_URL = os.environ.get("JZT_BENCH_BACKOFFICE_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/jzt_bench_backoffice")
 REDIS_URL = os.environ.get("JZT_BENCH_BACKOFFICE_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -290,7 +290,7 @@ def time_export(ctx) -> tuple[float, int, int]:
     end = start + dt.timedelta(days=EXPORT_DAYS - 1)
     with ctx.Session() as db:
         county = db.scalar(select(Staff.id).where(Staff.role == Role.COUNTY.value))
-    worker = SimpleWorker(list(ctx.queues.values()), connection=ctx.redis)
+    worker = Worker(list(ctx.queues.values()), connection=ctx.redis)
     started = time.perf_counter()
     with ctx.Session.begin() as db:
         export = request_export(db, ExportKind.SERVICE, None, "全县", start, end, "基准测试：十万行服务台账", county, NOW, NOW.date())

@@ -160,7 +160,7 @@ class RQWorkers:
 
     def __enter__(self) -> "RQWorkers":
         env = server_env(DATABASE_URL, REDIS_URL)
-        command = [str(Path(sys.executable).with_name("rq")), "worker", "--worker-class", "rq.SimpleWorker", "--url", REDIS_URL, "--path", str(ROOT), "-q", "urgent", "default", "low"]
+        command = [str(Path(sys.executable).with_name("rq")), "worker", "--worker-class", "core.guarded.Worker", "--url", REDIS_URL, "--path", str(ROOT), "-q", "urgent", "default", "low"]
         for _ in range(self.count):
             self.procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         return self

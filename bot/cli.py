@@ -60,10 +60,10 @@ def queue_sweep() -> None:
 @queue_group.command("work", help="Run a worker in this process (dev); production uses `rq worker`.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def queue_work(burst: bool) -> None:
-    from rq import SimpleWorker
+    from core.guarded import Worker
 
     ctx = _ctx()
-    SimpleWorker(list(ctx.queues.values()), connection=ctx.redis).work(burst=burst, with_scheduler=True)
+    Worker(list(ctx.queues.values()), connection=ctx.redis).work(burst=burst, with_scheduler=True)
 
 
 @click.group(cls=AppGroup, name="demo", help="The demo county for the simulator (dev only).")

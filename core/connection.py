@@ -11,7 +11,8 @@ from functools import lru_cache
 from redis import Redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
-from rq import Queue
+
+from core.guarded import Queue
 
 #: queue names, most urgent first; workers listen to them in this order
 QUEUES = ("urgent", "default", "low")
@@ -41,4 +42,5 @@ def connect(redis_url: str | None) -> Redis:
 
 
 def queues(connection: Redis) -> dict[str, Queue]:
+    """The queues by name: JSON job data, and only our job functions run (``core.guarded``)."""
     return {name: Queue(name, connection=connection) for name in QUEUES}

@@ -8,7 +8,7 @@ PostgreSQL cluster or Redis. The fault tests kill and restart these servers at w
   restartable on the same port.
 - ``PrivatePostgres``: a throw-away cluster made with ``initdb`` in a temporary directory
   (run as the ``postgres`` user through ``runuser`` when we are root), restartable.
-- ``RQWorkers``: ``rq worker --worker-class rq.SimpleWorker --with-scheduler urgent default low``
+- ``RQWorkers``: ``rq worker --worker-class core.guarded.Worker --with-scheduler urgent default low``
   processes with the app's environment, as in production; any one can be SIGKILLed.
 """
 
@@ -239,7 +239,7 @@ class RQWorkers:
     def command(self) -> list[str]:
         rq = str(Path(sys.executable).with_name("rq"))
         extra = ["--maintenance-interval", str(self.maintenance_interval)] if self.maintenance_interval else []
-        return [rq, "worker", "--worker-class", "rq.SimpleWorker", "--with-scheduler", "--url", self.redis_url,
+        return [rq, "worker", "--worker-class", "core.guarded.Worker", "--with-scheduler", "--url", self.redis_url,
                 "--path", str(ROOT), "--logging_level", "WARNING", *extra, *QUEUES]
 
     def start(self) -> "RQWorkers":

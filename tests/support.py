@@ -6,17 +6,27 @@ import dataclasses
 import datetime as dt
 import re
 
-from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from bot.simclient import Delivery, WeChatServer
 from models.messages import outbound_for
 from core import context as worker_context
+from core.guarded import Job, Worker
+
+
+class TestJob(Job):
+    """Production's job class, also running the test-only jobs of ``tests.workers``."""
+
+    packages = (*Job.packages, "tests.workers.")
+
+
+class TestWorker(Worker):
+    job_class = TestJob
 
 
 def drain(ctx) -> None:
     """Run every queued job with RQ's own worker, as production would (burst mode)."""
-    SimpleWorker(list(ctx.queues.values()), connection=ctx.redis).work(burst=True)
+    TestWorker(list(ctx.queues.values()), connection=ctx.redis).work(burst=True)
 
 
 def fire_due_timers(ctx, now: dt.datetime) -> int:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from models.deadlines import application_alerts, calendar_reminder, deadline_alerts, escalation_followups
 from core.context import current
+from core.guarded import rq_job
 from workers.notify import record_notices, send
 from workers.rules import rules
 
 
+@rq_job
 def run_clocks() -> int:
     ctx = current()
     now = ctx.clock()

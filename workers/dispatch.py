@@ -21,12 +21,13 @@ import time
 from redis.exceptions import RedisError
 from rq import Retry
 from rq.exceptions import DuplicateJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
 from db.base import utcnow
 from models.requests.dispatch import DispatchOutcome, DispatchResult, claim_pending, expire_offers, offer_batch, offer_next, pending_dispatch_ids
 from core.context import Context, current
+from core.guarded import Job, rq_job
 from workers.notify import record_notices, send
 from workers.rules import rules
 
@@ -54,6 +55,7 @@ class ProvidersBusy(Exception):
     """Every qualified provider was being assigned by another worker: RQ retries shortly."""
 
 
+@rq_job
 def dispatch_request(request_id: int) -> str:
     ctx = current()
     with ctx.Session.begin() as db:
@@ -67,6 +69,7 @@ def dispatch_request(request_id: int) -> str:
     return result.outcome.value
 
 
+@rq_job
 def dispatch_backlog(chunk: int = BACKLOG_CHUNK, budget_seconds: float = JOB_TIMEOUT / 2) -> int:
     """Dispatch waiting requests chunk by chunk until none is left (or the time budget is spent)."""
     ctx = current()
@@ -92,6 +95,7 @@ def _dispatch_chunk(ctx: Context, chunk: int) -> tuple[int, int]:
     return len(results), progressed
 
 
+@rq_job
 def expire_offers_job() -> int:
     """Periodic: offers past their deadline expire, and their requests go to the next provider."""
     ctx = current()
@@ -154,6 +158,7 @@ def _on_its_way(ctx: Context, queue, job: Job, status) -> bool:
     return True  # deferred: waits for what it depends on
 
 
+@rq_job
 def sweep_dispatch(grace_seconds: int = 60) -> int:
     """Queue every request waiting for an offer for longer than ``grace_seconds``.
 

@@ -1,6 +1,6 @@
 """The in-process worker of the embedded default (no Redis server, no worker process).
 
-A daemon thread runs RQ's own ``SimpleWorker`` in burst passes over the in-process
+A daemon thread runs RQ's own ``SimpleWorker`` (as ``core.guarded.Worker``: JSON jobs only) in burst passes over the in-process
 Redis, with the scheduler (for Retry intervals and ``enqueue_in``) and the periodic work of
 ``workers.periodic`` (sweeps, offer expiry, clocks, the daily visit scan) in place of ``rq cron``.
 Signals and SIGALRM only work in the main thread, so this worker installs no signal
@@ -13,17 +13,17 @@ import logging
 import threading
 import time
 
-from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
 from models.calendar import local
 from core.context import Context
+from core.guarded import Worker
 from workers.periodic import Schedule
 
 log = logging.getLogger(__name__)
 
 
-class ThreadWorker(SimpleWorker):
+class ThreadWorker(Worker):
     death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from models.areas import Town
 from models.calendar import local_today
@@ -28,6 +27,7 @@ from reports.task_list import write_task_list
 from reports.visit_ledger import write_visit_ledger
 from reports.xlsx import Progress, new_workbook, to_bytes
 from core.context import Context, current
+from core.guarded import Job, rq_job
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ def _reporter() -> Progress:
     return report
 
 
+@rq_job
 def build_export(export_id: int) -> int:
     ctx = current()
     with ctx.Session.begin() as db:
@@ -118,6 +119,7 @@ def _build(ctx: Context, spec: ExportSpec, progress: Progress) -> tuple[bytes, i
         return to_bytes(workbook), rows
 
 
+@rq_job
 def expire_export_files() -> int:
     """Daily: built ledgers hold personal data; their files go after ``KEEP_FILES``."""
     ctx = current()

@@ -11,6 +11,7 @@ from rq import Queue, Retry
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
 from core.context import Context, current
+from core.guarded import rq_job
 from workers.message_log import flush_message_log
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 
+@rq_job
 def send_outbound(outbound_id: int) -> str:
     ctx = current()
     flush_message_log()  # the 48-hour window counts from the user's last message: log it first
@@ -63,6 +65,7 @@ def schedule_dialogue_timer(ctx: Context, at: dt.datetime, args: tuple) -> None:
         log.warning("could not schedule an idle timer")
 
 
+@rq_job
 def dialogue_idle(openid: str, token: str, text: str, flow: str, version: int, step: str, expire_at: str) -> str:
     """Remind a user who stopped mid-flow, then set the draft's expiry; stale timers do nothing."""
     ctx = current()
@@ -75,6 +78,7 @@ def dialogue_idle(openid: str, token: str, text: str, flow: str, version: int, s
     return "reminded"
 
 
+@rq_job
 def dialogue_expire(openid: str, token: str, flow: str, version: int, step: str) -> str:
     """Drop a draft nobody came back to, counting it as abandoned at its step."""
     ctx = current()
@@ -87,6 +91,7 @@ def dialogue_expire(openid: str, token: str, flow: str, version: int, step: str)
     return "expired"
 
 
+@rq_job
 def sweep(grace_seconds: int = 60) -> int:
     """Re-enqueue work that was saved but never queued (e.g. Redis was down).
 

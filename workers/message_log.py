@@ -18,6 +18,7 @@ from redis.exceptions import LockError, RedisError
 
 from models.messages import insert_logged
 from core.context import Context, current
+from core.guarded import rq_job
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def push(ctx: Context, entry: str) -> bool:
         return False
 
 
+@rq_job
 def flush_message_log() -> int:
     """Write queued entries to the database, oldest first; returns how many rows were added."""
     ctx = current()

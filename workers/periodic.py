@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+from core.guarded import rq_job
 from workers import jobs
 from workers.clocks import run_clocks
 from workers.dispatch import expire_offers_job, sweep_dispatch
@@ -27,6 +28,7 @@ from workers.message_log import flush_message_log
 from workers.visits import visit_day
 
 
+@rq_job
 def sweep() -> int:
     """Everything saved but never queued: outbound messages, then requests waiting for an offer."""
     return jobs.sweep() + sweep_dispatch()

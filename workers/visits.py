@@ -10,10 +10,12 @@ from __future__ import annotations
 from models.calendar import local
 from models.visits.schedule import UrgentVisit, daily_digests, schedule_due_visits, schedule_urgent_visit, visit_reminders
 from core.context import Context, current
+from core.guarded import rq_job
 from workers.notify import record_notices, send
 from workers.rules import rules
 
 
+@rq_job
 def visit_day() -> dict[str, int]:
     ctx = current()
     now = ctx.clock()

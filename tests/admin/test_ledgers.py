@@ -7,9 +7,9 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from rq.job import Job
 from sqlalchemy import select
 
+from core.guarded import Job
 from models.areas import Village
 from models.audit import AuditEntry
 from models.ledger_exports import LedgerExport

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from rq import Worker
-from rq.job import Job
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select, text
 
+from core.guarded import Job
 from stack.journey import JOURNEY, Driver, inbound_count, late_replies, seed_residents, tally, waiting_for_dispatch
 from stack.servers import wait_for
 from models.messages import Channel, OutboundMessage

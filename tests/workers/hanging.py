@@ -7,9 +7,11 @@ import time
 
 from models.requests.dispatch import offer_next
 from core.context import current
+from core.guarded import rq_job
 from workers.rules import rules
 
 
+@rq_job
 def dispatch_then_hang(request_id: int, flag: str) -> str:
     ctx = current()
     with ctx.Session.begin() as db:

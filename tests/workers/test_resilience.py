@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from rq import Retry
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
+from core.guarded import Job
 from models.requests.requests import Offer
 from tests.support import drain
 from tests.workers import builders as b
@@ -120,7 +121,7 @@ def test_a_worker_killed_mid_assignment_leaves_no_half_assignment_and_the_job_is
 
 def _start_worker(ctx) -> subprocess.Popen:
     env = {**os.environ, "JZT_ENV": "test", "DATABASE_URL": ctx.settings.database_url, "REDIS_URL": ctx.settings.redis_url}
-    command = [str(Path(sys.executable).with_name("rq")), "worker", "--burst", "--worker-class", "rq.SimpleWorker", "--url", ctx.settings.redis_url, "--path", str(ROOT), "default"]
+    command = [str(Path(sys.executable).with_name("rq")), "worker", "--burst", "--worker-class", "tests.support.TestWorker", "--url", ctx.settings.redis_url, "--path", str(ROOT), "default"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
