@@ -30,7 +30,7 @@ test: install
 	$(BIN)/pytest
 
 faults: install
-	$(BIN)/pytest tests/faults tests/web/test_hostile_input.py tests/conversations/test_hostile_parsers.py tests/flows/test_privacy.py
+	$(BIN)/pytest tests/faults tests/web/test_hostile_input.py tests/web/test_forged_senders.py tests/conversations/test_hostile_parsers.py tests/flows/test_privacy.py
 
 bench: bench-webhook bench-engine bench-roster bench-dispatch bench-backoffice bench-load
 

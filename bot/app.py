@@ -11,7 +11,7 @@ from bot import admin, cli, simulator, webhook
 from core import logs
 from core.config import Settings
 from bot.delivery import DeliveryGuard
-from bot.wechat import WeChatProtocol
+from bot.wechat import MessageMode, WeChatProtocol
 from conversations import intents
 from core import context as worker_context
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         settings.wechat_encoding_aes_key,
         window_seconds=settings.signature_window,
         max_body_bytes=settings.max_body_bytes,
+        mode=MessageMode(settings.wechat_message_mode),
     )
     app.extensions["jzt.guard"] = DeliveryGuard(ctx.redis, ctx.cipher)
 

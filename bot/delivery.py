@@ -15,8 +15,11 @@ The reply kept for retries is encrypted with the data key: it may read back a ph
 number, or echo whatever the user typed (an ID number), and Redis holds no personal data
 in clear.
 
-Plain mode signs only the query, so a captured query could be replayed with another
-body: ``check_replay`` remembers the body digest per signed query for the window.
+``open`` also spends the delivery's signed query: the query's (timestamp, nonce) is bound to
+the first body it came with (its digest, kept while the timestamp can pass the window). The
+same body again is WeChat's retry, answered as one; another body is a forgery (``REPLAYED``).
+When Redis is unreachable the caller spends it in the database instead
+(``models.spent_queries``), and refuses the delivery when it cannot spend it anywhere.
 """
 
 from __future__ import annotations
@@ -41,12 +44,16 @@ RUNNING = b"\x00running"
 #: kept for a turn that answered nothing (WeChat gets ``success``)
 SILENT = b"\x00silent"
 
-# KEYS: delivery, user lock, live state, state epoch. ARGV: running marker, its ttl (s), lock
-# token, lock ttl (ms), a new state epoch or '' (see conversations.state).
-# Returns {0, stored value} (another delivery has it), {1} (ours; the lock is busy), or
-# {2, live state or false, epoch or false} (ours, locked).
+# KEYS: delivery, user lock, live state, state epoch, spent query. ARGV: running marker, its ttl
+# (s), lock token, lock ttl (ms), a new state epoch or '' (see conversations.state), the body's
+# digest, how long a spent query is kept (s).
+# Returns {3} (the signed query was spent on another body), {0, stored value} (another delivery
+# has it), {1} (ours; the lock is busy), or {2, live state or false, epoch or false} (ours, locked).
 _OPEN = """
 if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5]) end
+if not redis.call('SET', KEYS[5], ARGV[6], 'NX', 'EX', ARGV[7]) and redis.call('GET', KEYS[5]) ~= ARGV[6] then
+    return {3}
+end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
     return {0, redis.call('GET', KEYS[1])}
 end
@@ -72,7 +79,17 @@ return 1
 """
 
 
+# KEYS: spent query. ARGV: the body's digest, how long it is kept (s). 1: spent on this body.
+_SPEND = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) or redis.call('GET', KEYS[1]) == ARGV[1] then
+    return 1
+end
+return 0
+"""
+
+
 class ClaimState(str, Enum):
+    REPLAYED = "replayed"  # its signed query came before with another body: a forgery
     NEW = "new"  # this delivery is the one to process
     RUNNING = "running"  # another delivery of the same message is being processed
     DONE = "done"  # already answered: ``reply`` holds the reply text ("" for ``success``)
@@ -98,27 +115,43 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Spend:
+    """A delivery's signed query and the body it came with."""
+
+    key: str  # ``SignedQuery.spend_key``
+    body_digest: str
+    seconds: int  # how long it is remembered
+
+    @classmethod
+    def of(cls, key: str, body: bytes, seconds: int) -> "Spend":
+        return cls(key, hashlib.sha256(body).hexdigest(), seconds)
+
+
+@dataclass(frozen=True)
 class DeliveryGuard:
     redis: Redis
     cipher: DataCipher
     running_ttl: int = 30
     reply_ttl: int = 600
-    replay_ttl: int = 600
 
     def __post_init__(self):
-        for name, source in (("_open", _OPEN), ("_close", _CLOSE), ("_release", _RELEASE)):
+        for name, source in (("_open", _OPEN), ("_close", _CLOSE), ("_release", _RELEASE), ("_spend", _SPEND)):
             object.__setattr__(self, name, self.redis.register_script(source))
 
-    def open(self, openid: str, key: str) -> Claim:
-        """Claim this delivery; when it is ours, also take the user's lock and read the live state."""
+    def open(self, openid: str, key: str, spend: Spend) -> Claim:
+        """Spend the signed query, claim this delivery; when it is ours, also take the user's lock
+        and read the live state. With ``redis_ok`` False nothing was spent: the caller must."""
         token = secrets.token_hex(8)
-        keys = (self._key(openid, key), lock_key(openid), live_key(openid), EPOCH_KEY)
+        keys = (self._key(openid, key), lock_key(openid), live_key(openid), EPOCH_KEY, _spent_key(spend))
+        args = (RUNNING, self.running_ttl, token, int(LOCK_TIMEOUT * 1000), take_new_epoch(), spend.body_digest, spend.seconds)
         try:
-            found = self._eval(self._open, keys, (RUNNING, self.running_ttl, token, int(LOCK_TIMEOUT * 1000), take_new_epoch()))
+            found = self._eval(self._open, keys, args)
         except RedisError:
             note_unreachable()
             log.warning("delivery guard: Redis unavailable, falling back to the database")
             return Claim(ClaimState.NEW, openid, key, redis_ok=False)
+        if found[0] == 3:
+            return Claim(ClaimState.REPLAYED, openid, key)
         if found[0] == 2:
             return Claim(ClaimState.NEW, openid, key, lock_token=token, live_state=found[1], epoch=found[2])
         if found[0] == 1:
@@ -178,18 +211,18 @@ class DeliveryGuard:
         finally:
             pool.release(conn)
 
-    def check_replay(self, replay_key: str, body: bytes) -> bool:
-        """True when this signed query has been seen with another body (a replay)."""
-        digest = hashlib.sha256(body).hexdigest()
-        name = f"jzt:q:{hashlib.sha256(replay_key.encode()).hexdigest()}"
+    def spend(self, spend: Spend) -> bool | None:
+        """Spend a signed query outside a delivery (the console's URL check): True when it is
+        spent on this body, False when on another, None when Redis is unreachable."""
         try:
-            if self.redis.set(name, digest, nx=True, ex=self.replay_ttl):
-                return False
-            seen = self.redis.get(name)
+            return self._spend(keys=(_spent_key(spend),), args=(spend.body_digest, spend.seconds)) == 1
         except RedisError:
-            return False
-        return seen is not None and seen.decode() != digest
+            return None
 
     @staticmethod
     def _key(openid: str, key: str) -> str:
         return f"jzt:d:{openid}:{key}"
+
+
+def _spent_key(spend: Spend) -> str:
+    return f"jzt:q:{spend.key}"

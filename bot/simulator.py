@@ -17,19 +17,28 @@ from models.messages import outbound_for
 bp = Blueprint("simulator", __name__, template_folder="templates")
 
 
+def _modes() -> list[str]:
+    """The deliveries the account takes: encrypted ones unless it has no AES key, plain ones
+    only in plain mode (``bot.wechat.MessageMode``)."""
+    settings = current_app.config["JZT_SETTINGS"]
+    modes = ["safe"] if settings.wechat_encoding_aes_key else []
+    return modes + (["plain"] if settings.wechat_message_mode == "plain" else [])
+
+
 def _server() -> WeChatServer:
     settings = current_app.config["JZT_SETTINGS"]
+    modes = _modes()
     return WeChatServer(
         settings.wechat_token,
         settings.wechat_app_id,
         settings.wechat_encoding_aes_key,
-        safe_mode=request.args.get("mode", "safe") != "plain",
+        safe_mode=(request.args.get("mode") if request.args.get("mode") in modes else modes[0]) == "safe",
     )
 
 
 @bp.get("/simulator")
 def page():
-    return render_template("simulator.html", personas=PERSONAS)
+    return render_template("simulator.html", personas=PERSONAS, modes=_modes())
 
 
 @bp.post("/simulator/send")

@@ -1,17 +1,27 @@
-"""The WeChat protocol, through wechatpy: signatures, safe mode, parsing, replies.
+"""The WeChat protocol, through wechatpy: signatures, message modes, parsing, replies.
 
 Everything here is a thin, strict layer over wechatpy. It adds what wechatpy leaves
 out: signatures compared in constant time, a timestamp window, a body-size cap,
 refusing DTDs before parsing, turning wechatpy's built-in exceptions for bad
 ciphertext into one ``BadRequest``, and escaping ``]]>`` in reply text.
+
+The message mode is the account's setting, never the caller's: the query's ``signature``
+covers only (token, timestamp, nonce), so whoever has seen one query (an access log, a proxy)
+could send it again with any plain body. In safe and compatible mode WeChat always signs the
+body too (``msg_signature``), and a delivery without that signature is refused whatever
+``encrypt_type`` it claims. Each signed (timestamp, nonce) is spent on one body
+(``SignedQuery.spend_key``, ``bot.delivery``), and the query's ``openid``, when present, must
+be the body's sender.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import time
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
 
 from wechatpy import parse_message
@@ -32,27 +42,52 @@ class BadRequest(Exception):
     """Signed but unusable: malformed, oversized, hostile or undecryptable (HTTP 400)."""
 
 
+class Unavailable(Exception):
+    """Cannot tell whether this signed query was spent before (Redis and the database both
+    unreachable): refused, never let through (HTTP 503; WeChat tries again)."""
+
+
+class MessageMode(str, Enum):
+    """消息加解密方式, as chosen in the WeChat console (``WECHAT_MESSAGE_MODE``).
+
+    In safe and compatible mode WeChat adds ``encrypt_type=aes`` and ``msg_signature`` to every
+    delivery; in compatible mode the body also carries the message in clear, unsigned, and is
+    read from its encrypted part only. Plain mode reads the clear body, and takes an encrypted
+    delivery too (it proves more), so that a switch in the console loses nothing: set the AES key
+    while still in plain mode, switch the console, then set ``safe``."""
+
+    SAFE = "safe"
+    COMPATIBLE = "compatible"
+    PLAIN = "plain"
+
+
 @dataclass(frozen=True)
 class SignedQuery:
     signature: str
     timestamp: str
     nonce: str
+    #: the body is to be read as encrypted and signed (``msg_signature``): the account's mode
+    #: decides, or in plain mode the caller's ``encrypt_type=aes``
     encrypted: bool
     msg_signature: str = ""
+    #: the sender as WeChat names it in the query (not signed; absent from older deliveries)
+    openid: str = ""
 
     @classmethod
-    def from_args(cls, args) -> "SignedQuery":
+    def from_args(cls, args, mode: MessageMode = MessageMode.SAFE) -> "SignedQuery":
         return cls(
             signature=args.get("signature", ""),
             timestamp=args.get("timestamp", ""),
             nonce=args.get("nonce", ""),
-            encrypted=args.get("encrypt_type", "raw") == "aes",
+            encrypted=mode is not MessageMode.PLAIN or args.get("encrypt_type", "raw") == "aes",
             msg_signature=args.get("msg_signature", ""),
+            openid=args.get("openid", ""),
         )
 
     @property
-    def replay_key(self) -> str:
-        return f"{self.signature}:{self.timestamp}:{self.nonce}"
+    def spend_key(self) -> str:
+        """What is spent on one body: (timestamp, nonce), which the signature covers."""
+        return hashlib.sha256(f"{self.timestamp}:{self.nonce}".encode()).hexdigest()
 
 
 def sign(*parts: str) -> str:
@@ -72,12 +107,28 @@ class WeChatProtocol:
     encoding_aes_key: str
     window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    mode: MessageMode = MessageMode.SAFE
 
     @cached_property
     def crypto(self) -> WeChatCrypto:
         return WeChatCrypto(self.token, self.encoding_aes_key, self.app_id)
 
     # -- inbound -------------------------------------------------------------------
+
+    def read_query(self, args) -> SignedQuery:
+        return SignedQuery.from_args(args, self.mode)
+
+    @property
+    def spend_seconds(self) -> int:
+        """How long a spent query is remembered: as long as its timestamp can pass the window
+        (a query stamped up to ``window_seconds`` ahead stays valid for twice that)."""
+        return 2 * self.window_seconds
+
+    @staticmethod
+    def check_sender(query: SignedQuery, message: BaseMessage) -> None:
+        """The query's ``openid``, when WeChat put one there, names the body's sender."""
+        if query.openid and query.openid != message.source:
+            raise Forbidden("query openid is not the sender")
 
     def verify_query(self, query: SignedQuery, now: float | None = None) -> None:
         """Check the plain signature and the timestamp's age, or raise ``Forbidden``."""
@@ -98,7 +149,8 @@ class WeChatProtocol:
         return echostr
 
     def open_body(self, query: SignedQuery, body: bytes) -> str:
-        """The message XML in clear: checked for size and DTDs, decrypted in safe mode."""
+        """The message XML in clear: checked for size and DTDs, its signature checked and
+        decrypted unless the account is in plain mode and the delivery says it is plain."""
         if len(body) > self.max_body_bytes:
             raise BadRequest("body too large")
         try:
@@ -141,7 +193,7 @@ class WeChatProtocol:
         return TextReply(content=escape_cdata(text), message=message).render()
 
     def seal(self, query: SignedQuery, reply_xml: str) -> str:
-        """Encrypt the reply whenever the request was encrypted."""
+        """Encrypt the reply whenever the request was read as encrypted."""
         if not query.encrypted:
             return reply_xml
         return self.crypto.encrypt_message(reply_xml, query.nonce)

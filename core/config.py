@@ -39,6 +39,10 @@ REQUIRED_IN_PRODUCTION = (
 
 ENVIRONMENTS = ("dev", "test", "production")
 
+#: the account's 消息加解密方式, as chosen in the WeChat console (``WECHAT_MESSAGE_MODE``):
+#: safe 安全模式, compatible 兼容模式, plain 明文模式. See ``bot.wechat.MessageMode``.
+MESSAGE_MODES = ("safe", "compatible", "plain")
+
 
 class ConfigError(RuntimeError):
     """The environment cannot make a working configuration."""
@@ -54,6 +58,9 @@ class Settings:
     wechat_app_secret: str
     wechat_encoding_aes_key: str
     data_key: str
+    #: the account's message mode (``WECHAT_MESSAGE_MODE``; safe when an AES key is set and
+    #: nothing is said, else plain): what ``/wechat`` accepts (``bot.wechat.MessageMode``)
+    wechat_message_mode: str = "safe"
     #: seconds a signed request's timestamp may differ from our clock
     signature_window: int = 300
     #: largest request body accepted on /wechat
@@ -89,12 +96,15 @@ class Settings:
         if env not in ENVIRONMENTS:
             raise ConfigError(f"JZT_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
         values = {name: environ.get(name) for name in DEV_DEFAULTS}
+        if env != "production":
+            values = {name: (value if value is not None else DEV_DEFAULTS[name]) for name, value in values.items()}
+        # safe when an AES key is set and nothing is said; production without a key must say plain
+        mode = environ.get("WECHAT_MESSAGE_MODE") or ("safe" if values["WECHAT_ENCODING_AES_KEY"] or env == "production" else "plain")
         if env == "production":
-            missing = [name for name in REQUIRED_IN_PRODUCTION if not values.get(name)]
+            required = [name for name in REQUIRED_IN_PRODUCTION if not (name == "WECHAT_ENCODING_AES_KEY" and mode == "plain")]
+            missing = [name for name in required if not values.get(name)]
             if missing:
                 raise ConfigError("missing settings for production: " + ", ".join(missing))
-        else:
-            values = {name: (value if value is not None else DEV_DEFAULTS[name]) for name, value in values.items()}
         default_transport = "wechat" if env == "production" else "record"
         settings = cls(
             env=env,
@@ -103,7 +113,8 @@ class Settings:
             wechat_token=values["WECHAT_TOKEN"],
             wechat_app_id=values["WECHAT_APP_ID"],
             wechat_app_secret=values["WECHAT_APP_SECRET"],
-            wechat_encoding_aes_key=values["WECHAT_ENCODING_AES_KEY"],
+            wechat_encoding_aes_key=values["WECHAT_ENCODING_AES_KEY"] or "",
+            wechat_message_mode=mode,
             data_key=values["DATA_KEY"],
             # dev records notices as template messages, so staff personas without a 48-hour
             # window still see theirs in the simulator; test and production set it explicitly
@@ -123,7 +134,9 @@ class Settings:
 
     def validate(self) -> None:
         problems = []
-        if len(self.wechat_encoding_aes_key) != 43:
+        if self.wechat_message_mode not in MESSAGE_MODES:
+            problems.append(f"WECHAT_MESSAGE_MODE must be one of {', '.join(MESSAGE_MODES)} (as chosen in the WeChat console)")
+        if (self.wechat_encoding_aes_key or self.wechat_message_mode != "plain") and len(self.wechat_encoding_aes_key) != 43:
             problems.append("WECHAT_ENCODING_AES_KEY must be 43 characters (as the WeChat console shows it)")
         if self.transport not in ("record", "wechat"):
             problems.append("JZT_TRANSPORT must be 'record' or 'wechat'")

@@ -1,6 +1,6 @@
 """Imports every table module, so ``Base.metadata`` knows them all (Alembic, tests)."""
 
-from models import alerts, applications, areas, audit, budget, dialogue, leads, ledger_exports, messages, numbers  # noqa: F401
+from models import alerts, applications, areas, audit, budget, dialogue, leads, ledger_exports, messages, numbers, spent_queries  # noqa: F401
 from models.catalogue import catalogue, providers  # noqa: F401
 from models.households import households, residents  # noqa: F401
 from models.requests import dispatch, requests  # noqa: F401

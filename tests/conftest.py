@@ -86,8 +86,11 @@ def base_settings(database_url, redis_url) -> Settings:
 
 
 @pytest.fixture
-def settings(base_settings) -> Settings:
-    return base_settings
+def settings(request, base_settings) -> Settings:
+    """The test settings; ``@pytest.mark.message_mode("plain")`` runs the account in another mode
+    (plain mode takes encrypted deliveries too, so a test may send both kinds)."""
+    marker = request.node.get_closest_marker("message_mode")
+    return base_settings.replace(wechat_message_mode=marker.args[0]) if marker else base_settings
 
 
 @pytest.fixture

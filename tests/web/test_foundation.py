@@ -38,10 +38,20 @@ def test_simulator_is_not_reachable_outside_dev(base_settings, engine):
     assert client.get("/dev/inbox/o_x").status_code == 404
 
 
-def test_simulator_sends_through_the_signed_webhook(client, ctx):
-    response = client.post("/simulator/send?mode=safe", json={"openid": "o_sim", "text": "你好"})
+@pytest.mark.parametrize("asked", ["safe", "plain"])
+def test_simulator_sends_through_the_signed_webhook(client, ctx, asked):
+    # a safe-mode account takes no plain delivery: the simulator sends what the account takes
+    response = client.post(f"/simulator/send?mode={asked}", json={"openid": "o_sim", "text": "你好"})
     assert response.status_code == 200 and "求助" in response.get_json()["reply"]
     assert client.get("/dev/inbox/o_sim").get_json()["messages"] == []
+    assert "明文模式" not in client.get("/simulator").get_data(as_text=True)
+
+
+@pytest.mark.message_mode("plain")
+def test_simulator_offers_plain_deliveries_to_a_plain_mode_account(client, ctx):
+    assert "明文模式" in client.get("/simulator").get_data(as_text=True)
+    response = client.post("/simulator/send?mode=plain", json={"openid": "o_sim", "text": "你好"})
+    assert response.status_code == 200 and "求助" in response.get_json()["reply"]
 
 
 # -- the messenger ---------------------------------------------------------------------------

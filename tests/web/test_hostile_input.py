@@ -1,7 +1,9 @@
 """Hostile input against ``/wechat``: a corpus (``hostile_corpus.py``) and hypothesis fuzzers.
 
 Through the Flask test client, with correctly signed queries (plain and safe mode) and with
-wrong ones. Whatever comes in: never a 500, never a trace in a response, nothing stored for a
+wrong ones. A test that sends both kinds runs the account in plain mode, which takes encrypted
+deliveries too; in safe mode every plain delivery is refused (``test_fuzz_plain_deliveries_
+in_safe_mode``). Whatever comes in: never a 500, never a trace in a response, nothing stored for a
 refused request, and user text containing ``]]>`` or injection strings is stored as typed and
 echoed inside one well-formed text reply. Each test prints how many cases it tried.
 """
@@ -64,6 +66,7 @@ def post(client, delivery, body: bytes | None = None, query: dict | None = None)
 # -- the corpus ------------------------------------------------------------------------
 
 
+@pytest.mark.message_mode("plain")
 def test_hostile_texts_are_stored_as_typed_and_echoed_safely(client, ctx, wechat, plain_wechat, report):
     residents = seed_residents(ctx, len(TEXTS), "o_hostile_")
     cases = echoed = 0
@@ -94,7 +97,10 @@ def test_hostile_texts_are_stored_as_typed_and_echoed_safely(client, ctx, wechat
     assert echoed >= len(TEXTS) // 2
 
 
-@pytest.mark.parametrize("mode", ["plain", "safe"])
+MODES = [pytest.param("plain", marks=pytest.mark.message_mode("plain")), "safe"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_hostile_bodies_are_refused_and_store_nothing(client, ctx, wechat, plain_wechat, mode, report):
     server = plain_wechat if mode == "plain" else wechat
     before, tried = stored(ctx), 0
@@ -116,7 +122,7 @@ def test_hostile_bodies_are_refused_and_store_nothing(client, ctx, wechat, plain
     report(f"hostile bodies ({mode} mode): {tried} refused, nothing stored")
 
 
-@pytest.mark.parametrize("mode", ["plain", "safe"])
+@pytest.mark.parametrize("mode", MODES)
 def test_messages_of_unknown_or_odd_kinds_are_answered_politely(client, ctx, wechat, plain_wechat, mode, report):
     server = plain_wechat if mode == "plain" else wechat
     for kind, fields in ODD_MESSAGES:
@@ -126,6 +132,7 @@ def test_messages_of_unknown_or_odd_kinds_are_answered_politely(client, ctx, wec
     report(f"odd message kinds ({mode} mode): {len(ODD_MESSAGES)} answered politely")
 
 
+@pytest.mark.message_mode("plain")
 def test_bad_stale_and_replayed_signatures_are_refused(client, ctx, wechat, plain_wechat, report):
     before = stored(ctx)
     good = plain_wechat.text("o_sig", "你好")
@@ -190,6 +197,7 @@ FIELD_VALUES = st.recursive(
 MSG_TYPES = st.sampled_from(["text", "voice", "image", "location", "link", "event", "video", "shortvideo", "file", "", "TEXT", "x" * 40])
 
 
+@pytest.mark.message_mode("plain")
 @FUZZ
 @given(text=USER_TEXT, safe=st.booleans(), msg_id=st.integers(1, 2**63))
 def test_fuzz_text_messages(client, ctx, wechat, plain_wechat, fuzz_count, text, safe, msg_id):
@@ -202,6 +210,7 @@ def test_fuzz_text_messages(client, ctx, wechat, plain_wechat, fuzz_count, text,
     fuzz_count("text messages")
 
 
+@pytest.mark.message_mode("plain")
 @FUZZ
 @given(msg_type=MSG_TYPES, fields=st.dictionaries(FIELD_NAMES, FIELD_VALUES, max_size=6), safe=st.booleans())
 def test_fuzz_message_fields(client, ctx, wechat, plain_wechat, fuzz_count, msg_type, fields, safe):
@@ -228,6 +237,7 @@ def _mutate(body: bytes, edits: list[tuple[int, int]]) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.message_mode("plain")
 @FUZZ
 @given(raw=st.one_of(st.binary(max_size=600), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=8)),
        safe=st.booleans())

@@ -40,7 +40,7 @@ def test_verification_with_wrong_signature_is_refused(client, wechat):
 # -- round trips ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["safe", "plain"])
+@pytest.mark.parametrize("mode", ["safe", pytest.param("plain", marks=pytest.mark.message_mode("plain"))])
 def test_text_round_trip_answers_with_menu(client, wechat, plain_wechat, ctx, mode):
     server = wechat if mode == "safe" else plain_wechat
     delivery = server.text("o_user_1", "你好")
@@ -276,6 +276,7 @@ def test_stale_or_future_timestamp_is_403(client, settings, ctx, skew):
     assert count(ctx, InboundMessage) == 0
 
 
+@pytest.mark.message_mode("plain")
 def test_plain_mode_query_replayed_with_another_body_is_403(client, plain_wechat, ctx):
     first = plain_wechat.text("o_victim", "你好")
     assert client.post(first.url, data=first.body).status_code == 200
@@ -300,6 +301,7 @@ def test_plain_mode_query_replayed_with_another_body_is_403(client, plain_wechat
     ],
     ids=["truncated", "not-xml", "bad-utf8", "no-sender", "billion-laughs", "xxe", "huge-nesting", "nesting", "oversized"],
 )
+@pytest.mark.message_mode("plain")
 def test_malformed_or_hostile_plain_bodies_are_400_and_store_nothing(client, plain_wechat, ctx, body):
     delivery = plain_wechat.text("o_x", "x")
     response = client.post(delivery.url, data=body)
