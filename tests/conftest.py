@@ -101,6 +101,7 @@ def app(settings, engine):
     yield app
     _truncate(engine)
     ctx.redis.flushdb()
+    ctx.engine.dispose()  # its pooled connections, now rather than when collected (the server is shared)
 
 
 @pytest.fixture
