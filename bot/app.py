@@ -6,6 +6,7 @@ import logging
 import sys
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import admin, cli, simulator, webhook
 from core import logs
@@ -13,6 +14,8 @@ from core.config import Settings
 from bot.delivery import DeliveryGuard
 from bot.wechat import MessageMode, WeChatProtocol
 from conversations import intents
+from models.calendar import local_today
+from models.rules import examples_in_force, examples_text
 from core import context as worker_context
 
 log = logging.getLogger(__name__)
@@ -57,4 +60,20 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         app.extensions["jzt.worker"] = EmbeddedWorker(ctx).start()
     if settings.env == "dev":
         print("救助通 dev settings (set environment variables to override):\n" + settings.describe(), file=sys.stderr)
+    if settings.env != "test":
+        warn_about_examples(ctx)
     return app
+
+
+def warn_about_examples(ctx) -> list[str]:
+    """Say at start-up which rules still hold the shipped examples (a placeholder must not
+    assess anyone unnoticed). Returns the rules' names."""
+    try:
+        with ctx.Session() as db:
+            lines = examples_in_force(db, local_today(ctx.clock()))
+    except SQLAlchemyError:
+        log.warning("rules: the county's rules could not be read; run `flask db upgrade` and `flask db seed`")
+        return []
+    if lines:
+        log.warning("rules: shipped example values still in force, enter the county's own in the back office (规则设置): %s", examples_text(lines))
+    return [line.rule.key for line in lines]

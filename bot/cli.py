@@ -10,8 +10,9 @@ from bot.cli_clocks import calendar_group
 from bot.cli_ledger import ledger_group
 from bot.cli_staff import staff_group
 from db import migrate
-from models.calendar import seed as seed_calendar
+from models.calendar import local_today, seed as seed_calendar
 from models.catalogue.catalogue import seed_catalogue
+from models.rules import examples_in_force, examples_text
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +43,11 @@ def db_seed() -> None:
     with ctx.Session.begin() as db:
         added = seed_catalogue(db)
         calendar = seed_calendar(db, today=ctx.clock().date())
+        examples = examples_in_force(db, local_today(ctx.clock()))
     click.echo(f"catalogue: {added} items added; calendar: years {calendar.seeded[0]}–{calendar.seeded[-1]} known")
+    if examples:
+        click.echo(f"WARNING: these rules are shipped examples, not the county's figures: {examples_text(examples)}. "
+                   "The county enters or confirms them in the back office (规则设置); until then the overview shows a banner.")
 
 
 @click.group(cls=AppGroup, name="queue", help="Background jobs.")

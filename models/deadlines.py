@@ -19,7 +19,7 @@ from models.alerts import Alert, claim
 from models.applications import OPEN_STATUSES, TOWN_HALF_TIME_B, TOWN_OVERDUE, Application, ApplicationStatus
 from models.areas import Village
 from models.audit import Channel, record
-from models.calendar import as_utc, local, spans_unknown_year, unknown_years_ahead
+from models.calendar import as_utc, local, missing_years, spans_unknown_year
 from models.catalogue.catalogue import ServiceItem
 from models.requests.dispatch import county_staff, town_post
 from models.households.households import Member, mask_name
@@ -144,9 +144,10 @@ def escalation_followups(db: Session, now: dt.datetime, calendar: WorkCalendar, 
 
 
 def calendar_reminder(db: Session, now: dt.datetime, calendar: WorkCalendar) -> tuple[Notice, ...]:
-    """Once a week, while a year starting within 60 days has no holiday data: tell the county."""
+    """Once a week, from 1 November while next year (or any time while this year) has no
+    holiday data: tell the county."""
     today = local(now).date()
-    years = unknown_years_ahead(calendar, today)
+    years = missing_years(calendar, today)
     if not years:
         return ()
     iso = today.isocalendar()
@@ -195,3 +196,53 @@ def _application_notices(db: Session, app: Application, stage: Stage, calendar: 
     else:
         notices = to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A, Role.TOWN_B})), TOWN_OVERDUE.format(**values), "deadline")
     return notices or to_all((s.openid for s in county_staff(db)), TOWN_OVERDUE.format(**values), "deadline")
+
+
+# -- the calendar changed: open deadlines move with it -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moved:
+    subject: str
+    id: int
+    number: str
+    before: dt.datetime
+    after: dt.datetime
+
+
+def shifted(start: dt.datetime, deadline: dt.datetime, old: WorkCalendar, new: WorkCalendar, thresholds: Thresholds, hours: bool) -> dt.datetime | None:
+    """``deadline`` counted again from ``start`` with the ``new`` calendar: the same number of
+    working days (or office hours, for ``hours``) as the ``old`` calendar gave. None when the
+    deadline is not one the rule gives (a merged lead keeps the earlier of two, say): left as it is."""
+    start, deadline = local(start), local(deadline)
+    if hours:
+        office = old.working_time_between(start, deadline, thresholds.office_day_start, thresholds.office_day_end)
+        counted = new.add_working_hours(start, office.total_seconds() / 3600, thresholds.office_day_start, thresholds.office_day_end)
+        return counted if old.add_working_hours(start, office.total_seconds() / 3600, thresholds.office_day_start, thresholds.office_day_end) == deadline else None
+    first = start.date() if old.is_workday(start.date()) else old.next_workday(start.date())
+    n = old.workdays_between(first, deadline.date())
+    if n < 0 or old.add_workdays(start, n) != deadline:
+        return None
+    return new.add_workdays(start, n)
+
+
+def move_open_deadlines(db: Session, old: WorkCalendar, new: WorkCalendar, thresholds: Thresholds, actor: str, now: dt.datetime) -> list[Moved]:
+    """After the county changed the calendar: every open referral, lead and application whose
+    deadline the change moves gets its new deadline (audited)."""
+    moved: list[Moved] = []
+    matters = [
+        ("referral", row, row.created_at, False) for row in db.scalars(select(Referral).where(Referral.status == "pending"))
+    ] + [
+        ("lead", row, row.created_at, row.urgent) for row in db.scalars(select(Lead).where(Lead.status == LeadStatus.OPEN.value))
+    ] + [
+        ("application", row, row.stage_started_at, False) for row in db.scalars(select(Application).where(Application.status.in_(OPEN_STATUSES), Application.deadline.is_not(None)))
+    ]
+    for subject, row, start, hours in matters:
+        after = shifted(start, row.deadline, old, new, thresholds, hours)
+        if after is None or as_utc(after) == as_utc(row.deadline):
+            continue
+        before = row.deadline
+        row.deadline = as_utc(after)
+        record(db, subject, row.id, "deadline_moved", actor, Channel.WEB, at=now, before=as_utc(before).isoformat(), after=row.deadline.isoformat(), reason="calendar")
+        moved.append(Moved(subject, row.id, row.number, as_utc(before), row.deadline))
+    return moved

@@ -128,6 +128,13 @@ class Thresholds:
     The plan only requires one from 3,000 residents; a town that wants one everywhere sets 1.
     """
 
+    # --- money (实施方案 二(五)1) -------------------------------------------------------------
+    budget_cap_ratio: Decimal = Decimal("0.01")
+    """Share of the year's social-assistance funds that may buy services (原则上不超过1%)."""
+
+    budget_warn_ratio: Decimal = Decimal("0.8")
+    """Share of the cap from which the county is warned."""
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
@@ -149,6 +156,8 @@ class Thresholds:
             raise ValueError("visit intervals must be at least one month")
         if self.max_offers < 1:
             raise ValueError("max_offers must be at least 1")
+        if not 0 < self.budget_cap_ratio <= 1 or not 0 < self.budget_warn_ratio <= 1:
+            raise ValueError("budget ratios must be in (0, 1]")
         if self.office_day_start >= self.office_day_end:
             raise ValueError("office_day_start must be before office_day_end")
 

@@ -20,6 +20,8 @@ from models.catalogue.catalogue import ServiceItem
 from db.crypto import DataCipher
 from models.households.households import Assessment, Household, Member, mask_address, mask_name
 from policy.assessment import DistressLevel, Indicator
+from policy.rules import summary
+from models.rules import code_of, rule_sets
 from policy.groups import Disability, DisabilityKind, IllnessKind, SelfCare, TargetGroup
 from models.catalogue.providers import Provider
 from models.requests.requests import RequestStatus, ServiceRequest
@@ -60,6 +62,9 @@ class AssessmentLine:
     distressed_count: int
     indicators: list[IndicatorLine]
     services: list[str]
+    rule_set: str = "未记录"
+    """The rule set used (``R3``) and its values."""
+    rules: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,7 +182,8 @@ def _item_names(db: Session) -> dict[str, str]:
 
 def _assessments(db: Session, household_id: int) -> list[AssessmentLine]:
     names = _item_names(db)
-    rows = db.scalars(select(Assessment).where(Assessment.household_id == household_id).order_by(Assessment.assessed_at.desc(), Assessment.id.desc()))
+    rows = list(db.scalars(select(Assessment).where(Assessment.household_id == household_id).order_by(Assessment.assessed_at.desc(), Assessment.id.desc())))
+    sets = rule_sets(db, [a.rule_set_id for a in rows])
     lines = []
     for a in rows:
         indicators = (a.result or {}).get("indicators", {})
@@ -189,6 +195,8 @@ def _assessments(db: Session, household_id: int) -> list[AssessmentLine]:
                 distressed_count=a.distressed_count,
                 indicators=[IndicatorLine(i.label, bool(indicators.get(i.value, {}).get("distressed")), indicators.get(i.value, {}).get("reason", "")) for i in Indicator],
                 services=[names.get(code, code) for code in a.suggested_services or []],
+                rule_set=code_of(a.rule_set_id),
+                rules=summary(sets[a.rule_set_id].values) if a.rule_set_id in sets else "",
             )
         )
     return lines

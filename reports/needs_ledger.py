@@ -2,7 +2,8 @@
 
 Each row: village, household number, head of household, household size, the 10 indicators of
 附件2 (正常/困境) from the household's latest assessment, the number of distressed indicators,
-the distress level (高/中/低) and the needed services by their catalogue names. Households not
+the distress level (高/中/低), the needed services by their catalogue names and the rule set the
+assessment used (``R3``; a second sheet, 评估规则, lists each one's values). Households not
 yet assessed are listed as 未评估. Names are there because the office needs them; ID numbers,
 phones and addresses are not.
 
@@ -24,6 +25,8 @@ from models.areas import Town, Village
 from models.catalogue.catalogue import load_catalogue
 from models.households.households import Assessment, Household, Member
 from policy.assessment import DistressLevel, Indicator
+from policy.rules import summary
+from models.rules import code_of, rule_sets
 
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 """Dates on the ledger are China dates (no daylight saving)."""
@@ -31,7 +34,7 @@ LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 NOT_ASSESSED = "未评估"
 
 FRONT_COLUMNS = ("序号", "村（社区）", "户编号", "户主", "家庭人口")
-BACK_COLUMNS = ("困境数", "困境程度", "所需服务", "评估日期")
+BACK_COLUMNS = ("困境数", "困境程度", "所需服务", "评估日期", "评估规则")
 INDICATOR_COLUMNS = tuple(i.label for i in Indicator)
 COLUMNS = (*FRONT_COLUMNS, *INDICATOR_COLUMNS, *BACK_COLUMNS)
 """The ledger's columns, left to right (the indicators under their dimension)."""
@@ -53,6 +56,8 @@ class LedgerRow:
     services: tuple[str, ...]
     """Catalogue names of the needed services."""
     assessed_on: dt.date | None
+    rule_set: str = "未记录"
+    """The rule set the assessment used (``R3``), ``未记录`` before the rules were dated data."""
 
 
 def find_town(db: Session, name: str) -> Town | None:
@@ -76,7 +81,7 @@ def needs_ledger_rows(db: Session, town: Town) -> list[LedgerRow]:
     )
     rank = func.row_number().over(partition_by=Assessment.household_id, order_by=(Assessment.assessed_at.desc(), Assessment.id.desc())).label("rank")
     ranked = (
-        select(Assessment.household_id, Assessment.result, Assessment.distressed_count, Assessment.level, Assessment.suggested_services, Assessment.assessed_at, rank)
+        select(Assessment.household_id, Assessment.result, Assessment.distressed_count, Assessment.level, Assessment.suggested_services, Assessment.assessed_at, Assessment.rule_set_id, rank)
         .where(Assessment.household_id.in_(in_town))
         .subquery()
     )
@@ -101,6 +106,7 @@ def needs_ledger_rows(db: Session, town: Town) -> list[LedgerRow]:
                 level=DistressLevel(assessment.level),
                 services=tuple(names.get(code, code) for code in assessment.suggested_services or ()),
                 assessed_on=assessment.assessed_at.astimezone(LOCAL_TZ).date() if assessment.assessed_at else None,
+                rule_set=code_of(assessment.rule_set_id),
             )
         )
     rows.sort(key=lambda r: (r.village, r.roster_no))
@@ -111,8 +117,8 @@ def ledger_title(town_name: str) -> str:
     return f"霍山县服务类社会救助需求台账（{town_name}）"
 
 
-def write_needs_ledger(rows: list[LedgerRow], town_name: str, exported_on: dt.date, path: str | Path) -> Path:
-    """Lay out ``rows`` as a printable .xlsx at ``path``."""
+def write_needs_ledger(rows: list[LedgerRow], town_name: str, exported_on: dt.date, path: str | Path, used_rules: dict[str, str] | None = None) -> Path:
+    """Lay out ``rows`` as a printable .xlsx at ``path``; ``used_rules``: ``used_rule_sets``."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -185,10 +191,10 @@ def write_needs_ledger(rows: list[LedgerRow], town_name: str, exported_on: dt.da
     for number, row in enumerate(rows, start=1):
         if row.distressed is None:
             marks: list[object] = [NOT_ASSESSED] * len(INDICATOR_COLUMNS)
-            tail: list[object] = [None, NOT_ASSESSED, None, None]
+            tail: list[object] = [None, NOT_ASSESSED, None, None, None]
         else:
             marks = ["困境" if hit else "正常" for hit in row.distressed]
-            tail = [row.distressed_count, row.level.label if row.level else None, "、".join(row.services), row.assessed_on]
+            tail = [row.distressed_count, row.level.label if row.level else None, "、".join(row.services), row.assessed_on, row.rule_set]
         values = [number, row.village, row.roster_no, row.head_name, row.size, *marks, *tail]
         line = FIRST_DATA_ROW + number - 1
         for column, value in enumerate(values, start=1):
@@ -198,11 +204,11 @@ def write_needs_ledger(rows: list[LedgerRow], town_name: str, exported_on: dt.da
             if value == "困境":
                 cell.font = bold
         if row.assessed_on is not None:
-            sheet.cell(line, width).number_format = "yyyy-mm-dd"
+            sheet.cell(line, COLUMNS.index("评估日期") + 1).number_format = "yyyy-mm-dd"
         if row.level is DistressLevel.HIGH:
             sheet.cell(line, COLUMNS.index("困境程度") + 1).fill = high_fill
 
-    widths = {"序号": 6, "村（社区）": 12, "户编号": 15, "户主": 9, "家庭人口": 6, "困境数": 7, "困境程度": 7, "所需服务": 36, "评估日期": 11}
+    widths = {"序号": 6, "村（社区）": 12, "户编号": 15, "户主": 9, "家庭人口": 6, "困境数": 7, "困境程度": 7, "所需服务": 36, "评估日期": 11, "评估规则": 8}
     for position, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = widths.get(name, 7 if len(name) <= 2 else 8)
 
@@ -220,13 +226,36 @@ def write_needs_ledger(rows: list[LedgerRow], town_name: str, exported_on: dt.da
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.oddFooter.right.text = f"导出日期：{exported_on.isoformat()}"
 
+    _rules_sheet(workbook, used_rules or {})
     path = Path(path)
     workbook.save(path)
     return path
 
 
+def _rules_sheet(workbook, used: dict[str, str]) -> None:
+    """评估规则: each rule set the rows name, with its values."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet = workbook.create_sheet("评估规则")
+    sheet.append(["评估规则", "所用数值"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for code, text in used.items():
+        sheet.append([code, text])
+    sheet.column_dimensions["A"].width = 10
+    sheet.column_dimensions["B"].width = 110
+    for row in sheet.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def used_rule_sets(db: Session, rows: list[LedgerRow]) -> dict[str, str]:
+    """``R3`` -> the values of that rule set, for the rule sets the rows name."""
+    ids = {int(r.rule_set[1:]) for r in rows if r.rule_set.startswith("R")}
+    return {f"R{i}": summary(found.values) for i, found in sorted(rule_sets(db, ids).items())}
+
+
 def export_needs_ledger(db: Session, town: Town, path: str | Path, exported_on: dt.date) -> int:
     """Write the town's needs ledger to ``path``; returns the number of households."""
     rows = needs_ledger_rows(db, town)
-    write_needs_ledger(rows, town.name, exported_on, path)
+    write_needs_ledger(rows, town.name, exported_on, path, used_rule_sets(db, rows))
     return len(rows)

@@ -60,7 +60,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -72,7 +71,7 @@ from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from models.areas import Town, Village, get_or_create_town, get_or_create_village
-from models.catalogue.catalogue import load_catalogue, load_thresholds
+from models.catalogue.catalogue import load_catalogue
 from db.crypto import DataCipher
 from models.households.households import Assessment, Household, Member
 from policy.assessment import assess
@@ -91,6 +90,7 @@ from policy.groups import (
 )
 from policy.identity import IdNumberError, make_id_number, parse_id_number
 from policy.thresholds import Thresholds
+from models.rules import rule_set_on
 
 Progress = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: called now and then during a long import."""
@@ -264,6 +264,7 @@ class Validation:
     """Rows that cannot be imported: their own error, or one in the same household."""
     unknown_areas: list[tuple[str, str]] = field(default_factory=list)
     """(乡镇, 村) pairs the rows name that are not in ``known_villages``."""
+    header_row: int = 1
 
     @property
     def ok(self) -> bool:
@@ -292,6 +293,7 @@ class ImportReport:
     stale_roster_nos: list[str] = field(default_factory=list)
     unknown_areas: list[tuple[str, str]] = field(default_factory=list)
     catalogue_items: int = 0
+    header_row: int = 1
 
 
 # --- reading the file -------------------------------------------------------------------------
@@ -301,31 +303,91 @@ class ImportReport:
 class RosterSheet:
     header: tuple[object, ...]
     rows: Iterator[tuple[int, tuple[object, ...]]]
-    """(Excel row number, cell values), from row 2."""
+    """(Excel row number, cell values), from the row under the header."""
     total: int | None
     """Data rows as the sheet's dimension says; None when the file does not say."""
+    header_row: int = 1
+    """The header's Excel row number (rows above it are a title)."""
 
 
 class UnreadableRoster(Exception):
-    """The file is not an .xlsx workbook openpyxl can read."""
+    """The file is not an .xlsx or .xls workbook that can be read."""
+
+
+HEADER_SCAN_ROWS = 10
+"""The header is looked for in the first rows: staff often put a (merged) title above it."""
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))}
+_FULL_WIDTH.update({0xFF0E: ord("."), 0xFF0D: ord("-"), 0xFF0B: ord("+"), 0x3000: ord(" "), 0xA0: ord(" ")})
+
+
+def _clean(value: object) -> object:
+    """A cell as the rules read it: text trimmed, full-width digits and letters made plain,
+    an empty text as no value."""
+    if value.__class__ is str:
+        if not value.isascii():
+            value = value.translate(_FULL_WIDTH)  # type: ignore[union-attr]
+        value = value.strip()  # type: ignore[union-attr]
+        return value or None
+    return value
+
+
+def _cleaned(cells: Sequence[object]) -> tuple[object, ...]:
+    return tuple(_clean(v) for v in cells)
+
+
+def _find_header(top: list[tuple[object, ...]]) -> int:
+    """Index (0-based) of the row among ``top`` that names the most roster columns."""
+    best, best_count = 0, 0
+    for index, cells in enumerate(top):
+        count = sum(1 for v in cells if _header_key(v) is not None)
+        if count > best_count:
+            best, best_count = index, count
+    return best
+
+
+def _merged_header(header: list[object], header_at: int, top: list[tuple[object, ...]], merged: Iterable[Any] | None, origin: tuple[int, int]) -> list[object]:
+    """A header cell under a cell merged down from a row above takes that cell's text (two-row
+    headers); a cell merged across keeps its text in its first column only. ``origin``: the
+    sheet coordinates of ``top[0][0]``."""
+    for (r0, c0), (r1, _c1) in merged or ():
+        r0, r1, c0 = r0 - origin[0], r1 - origin[0], c0 - origin[1]
+        if 0 <= r0 < header_at <= r1 and 0 <= c0 < len(header) and _blank(header[c0]) and c0 < len(top[r0]):
+            header[c0] = top[r0][c0]
+    return header
 
 
 @contextmanager
 def open_roster(path: str | Path) -> Iterator[RosterSheet]:
-    """The first worksheet, streamed (openpyxl ``read_only``); closed on exit."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The first worksheet of an .xlsx or .xls file (python-calamine), row by row."""
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+        top = [_cleaned(row) for _, row in zip(range(HEADER_SCAN_ROWS), rows)]
+        merged = sheet.merged_cell_ranges
+    except (CalamineError, OSError, ValueError, IndexError, UnicodeDecodeError) as exc:
         raise UnreadableRoster(str(exc)) from exc
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, ())
-        total = sheet.max_row - 1 if isinstance(sheet.max_row, int) and sheet.max_row > 1 else None
-        yield RosterSheet(tuple(header or ()), ((number, row) for number, row in enumerate(rows, start=2)), total)
+        at = _find_header(top)
+        origin = tuple(sheet.start) if sheet.start else (0, 0)  # a sheet's cells may begin below row 1 or right of column A
+        header = _merged_header(list(top[at]) if top else [], at, top, merged, origin)
+        start = origin[0]
+        first = start + at + 2  # the Excel number of the row under the header
+
+        def data() -> Iterator[tuple[int, tuple[object, ...]]]:
+            number = first
+            for cells in top[at + 1 :]:
+                yield number, cells
+                number += 1
+            for row in rows:
+                yield number, _cleaned(row)
+                number += 1
+
+        total = sheet.height - at - 1 if sheet.height else None
+        yield RosterSheet(tuple(header), data(), total, start + at + 1)
     finally:
         workbook.close()
 
@@ -643,8 +705,8 @@ class _Layout:
         )
 
 
-def _read_header(header: Sequence[object]) -> tuple[dict[str, int], list[RowError]]:
-    """Column key -> position; missing required and doubled columns are row-1 errors."""
+def _read_header(header: Sequence[object], header_row: int = 1) -> tuple[dict[str, int], list[RowError]]:
+    """Column key -> position; missing required and doubled columns are errors of the header row."""
     errors: list[RowError] = []
     index: dict[str, int] = {}
     for position, text in enumerate(header):
@@ -652,11 +714,11 @@ def _read_header(header: Sequence[object]) -> tuple[dict[str, int], list[RowErro
         if key is None:
             continue
         if key in index:
-            errors.append(RowError(1, BY_KEY[key].header, f"表头中有两列都是“{BY_KEY[key].header}”"))
+            errors.append(RowError(header_row, BY_KEY[key].header, f"表头中有两列都是“{BY_KEY[key].header}”"))
         index.setdefault(key, position)
     for column in COLUMNS:
         if column.required and column.key not in index:
-            errors.append(RowError(1, column.header, "缺少这一列（表头名称须与模板一致）"))
+            errors.append(RowError(header_row, column.header, "缺少这一列（表头名称须与模板一致）"))
     return index, errors
 
 
@@ -667,15 +729,18 @@ def validate(
     known_villages: Container[tuple[str, str]] | None = None,
     progress: Progress | None = None,
     total: int | None = None,
+    header_row: int = 1,
+    town: str | None = None,
 ) -> Validation:
-    """Parse and check every row; ``known_villages``: (乡镇, 村) pairs that exist (None: any).
+    """Parse and check every row; ``known_villages``: (乡镇, 村) pairs that exist (None: any);
+    ``town``: the only town the rows may name (a town's own staff import its roster).
 
     Pure: reads nothing but its arguments. Every problem becomes a ``RowError``; a household
     is valid only if all its rows are.
     """
-    index, errors = _read_header(header)
+    index, errors = _read_header(header, header_row)
     if errors:
-        return Validation([], sorted(errors, key=_error_order), 0, 0, [])
+        return Validation([], sorted(errors, key=_error_order), 0, 0, [], header_row=header_row)
     layout = _Layout.of(index)
     drafts: dict[str, _Draft] = {}
     seen_ids: dict[str, int] = {}
@@ -708,14 +773,14 @@ def validate(
     invalid_rows = list(loose_rows)
     unknown_areas: set[tuple[str, str]] = set()
     for draft in drafts.values():
-        household_errors = _check_household(draft, known_villages, unknown_areas)
+        household_errors = _check_household(draft, known_villages, unknown_areas, town)
         errors.extend(household_errors)
         if draft.bad or household_errors:
             invalid_rows.extend(draft.rows)
             continue
         households.append(_household(draft))
     errors.sort(key=_error_order)
-    return Validation(households, errors, count, len(drafts), sorted(set(invalid_rows)), sorted(unknown_areas))
+    return Validation(households, errors, count, len(drafts), sorted(set(invalid_rows)), sorted(unknown_areas), header_row)
 
 
 def _draft_for(drafts: dict[str, _Draft], row_no: int, raw: object, errors: list[RowError]) -> _Draft | None:
@@ -829,7 +894,7 @@ def _error_order(error: RowError) -> tuple[int, int, str]:
     return (error.row, _COLUMN_ORDER.get(error.column, -1), error.reason)
 
 
-def _check_household(draft: _Draft, known_villages: Container[tuple[str, str]] | None, unknown_areas: set[tuple[str, str]]) -> list[RowError]:
+def _check_household(draft: _Draft, known_villages: Container[tuple[str, str]] | None, unknown_areas: set[tuple[str, str]], town: str | None = None) -> list[RowError]:
     """The checks that need the whole household: required values, size, head, groups, area."""
     errors: list[RowError] = []
     first = draft.rows[0]
@@ -867,6 +932,10 @@ def _check_household(draft: _Draft, known_villages: Container[tuple[str, str]] |
             )
         if not any(m.groups for m in draft.members):
             errors.append(RowError(first, BY_KEY["groups"].header, f"本户（户编号{draft.roster_no}）没有任何成员填写救助类别"))
+    if town is not None and "town" in values and values["town"] != town:
+        for row in sorted(set(draft.area_rows)):
+            errors.append(RowError(row, BY_KEY["town"].header, f"这一户属于“{values['town']}”：{town}的工作人员只能导入本乡镇的名单"))
+        return errors
     if known_villages is not None and "town" in values and "village" in values:
         pair = (values["town"], values["village"])
         if pair not in known_villages:
@@ -899,20 +968,24 @@ def _household(draft: _Draft) -> HouseholdRow:
     )
 
 
+UNREADABLE = "无法打开：这不是有效的Excel工作簿（.xlsx 或 .xls）。请用Excel或WPS打开后另存为 .xlsx 再上传"
+
+
 def load_roster(
     path: str | Path,
     today: dt.date,
     known_villages: Container[tuple[str, str]] | None = None,
     progress: Progress | None = None,
+    town: str | None = None,
 ) -> Validation:
     """Read and validate a roster file; an unreadable file is one ``RowError`` at row 0."""
     try:
         with open_roster(path) as sheet:
             if not any(not _blank(v) for v in sheet.header):
                 return Validation([], [RowError(0, "", "文件的第一个工作表是空的")], 0, 0, [])
-            return validate(sheet.header, sheet.rows, today, known_villages, progress, sheet.total)
+            return validate(sheet.header, sheet.rows, today, known_villages, progress, sheet.total, sheet.header_row, town)
     except UnreadableRoster:
-        return Validation([], [RowError(0, "", "无法打开：不是有效的 .xlsx 文件")], 0, 0, [])
+        return Validation([], [RowError(0, "", UNREADABLE)], 0, 0, [])
 
 
 # --- facts for the rules ----------------------------------------------------------------------
@@ -968,15 +1041,17 @@ def import_roster(
     skip_invalid: bool = False,
     create_areas: bool = False,
     progress: Progress | None = None,
+    town: str | None = None,
 ) -> ImportReport:
     """Import a roster file in the caller's transaction, then assess the imported households.
 
     Writes nothing when any row is invalid, unless ``skip_invalid`` (then the valid households
     are imported and ``invalid_rows`` lists the rest). ``create_areas`` adds towns and villages
-    the system does not know instead of refusing their rows.
+    the system does not know instead of refusing their rows; ``town``: rows of any other town
+    are errors (a town's staff import their own town only).
     """
     areas = area_ids(db)
-    validation = load_roster(path, today, None if create_areas else areas, progress)
+    validation = load_roster(path, today, None if create_areas else areas, progress, town)
     report = ImportReport(
         rows=validation.rows,
         household_count=validation.household_count,
@@ -984,7 +1059,8 @@ def import_roster(
         invalid_rows=validation.invalid_rows,
     )
     report.unknown_areas = validation.unknown_areas
-    if any(e.row <= 1 for e in validation.errors) or (validation.errors and not skip_invalid):
+    report.header_row = validation.header_row
+    if any(e.row <= validation.header_row for e in validation.errors) or (validation.errors and not skip_invalid):
         return report
     save_households(db, cipher, validation.households, areas, report, today=today, now=now, progress=progress)
     report.imported = True
@@ -1006,10 +1082,11 @@ def save_households(
     _create_missing_areas(db, households, areas, report)
     household_ids, existed = _save_household_rows(db, cipher, households, areas, report, now, progress)
     _save_member_rows(db, cipher, households, household_ids, existed, report, today, progress)
-    thresholds, catalogue = load_thresholds(db), load_catalogue(db)
+    rule_set_id, thresholds = rule_set_on(db, today, now)
+    catalogue = load_catalogue(db)
     report.catalogue_items = len(catalogue)
     report.assessments_created = assess_households(
-        db, households, household_ids, existed, today=today, now=now, thresholds=thresholds, catalogue=catalogue, progress=progress
+        db, households, household_ids, existed, today=today, now=now, thresholds=thresholds, catalogue=catalogue, rule_set_id=rule_set_id, progress=progress
     )
 
 
@@ -1238,14 +1315,14 @@ def _save_member_rows(
     report.stale_roster_nos = sorted(by_id[i] for i in stale)
 
 
-def latest_results(db: Session, household_ids: Sequence[int]) -> dict[int, dict]:
-    """household id -> ``result`` of its latest assessment, for the given households."""
+def latest_results(db: Session, household_ids: Sequence[int]) -> dict[int, tuple[dict, int | None]]:
+    """household id -> (``result``, rule set id) of its latest assessment, for the given households."""
     rank = func.row_number().over(partition_by=_A_TABLE.c.household_id, order_by=(_A_TABLE.c.assessed_at.desc(), _A_TABLE.c.id.desc())).label("rank")
-    latest: dict[int, dict] = {}
+    latest: dict[int, tuple[dict, int | None]] = {}
     for chunk in _chunks(list(household_ids)):
-        ranked = select(_A_TABLE.c.household_id, _A_TABLE.c.result, rank).where(among(db, _A_TABLE.c.household_id, chunk)).subquery()
-        for household_id, result in db.execute(select(ranked.c.household_id, ranked.c.result).where(ranked.c.rank == 1)):
-            latest[household_id] = result
+        ranked = select(_A_TABLE.c.household_id, _A_TABLE.c.result, _A_TABLE.c.rule_set_id, rank).where(among(db, _A_TABLE.c.household_id, chunk)).subquery()
+        for household_id, result, rule_set in db.execute(select(ranked.c.household_id, ranked.c.result, ranked.c.rule_set_id).where(ranked.c.rank == 1)):
+            latest[household_id] = (result, rule_set)
     return latest
 
 
@@ -1259,9 +1336,11 @@ def assess_households(
     now: dt.datetime,
     thresholds: Thresholds,
     catalogue: Catalogue,
+    rule_set_id: int | None = None,
     progress: Progress | None = None,
 ) -> int:
-    """Assess each household; store an ``Assessment`` where the result changed. Returns how many.
+    """Assess each household; store an ``Assessment`` where the result (or the rule set) changed.
+    Returns how many.
 
     ``existed``: the households that may have an earlier assessment (None: any of them).
     """
@@ -1276,7 +1355,7 @@ def assess_households(
             household_id = household_ids[h.roster_no]
             outcome = assess(household_facts_of(h, today), thresholds, catalogue)
             result = outcome.to_dict()
-            if latest.get(household_id) == result:
+            if latest.get(household_id) == (result, rule_set_id):
                 continue
             rows.append(
                 {
@@ -1287,6 +1366,7 @@ def assess_households(
                     "distressed_count": outcome.distressed_count,
                     "level": outcome.level.value,
                     "suggested_services": list(outcome.suggested_services),
+                    "rule_set_id": rule_set_id,
                 }
             )
         if rows:
@@ -1437,43 +1517,64 @@ def write_sample(path: str | Path) -> Path:
     return path
 
 
+def _as_text(sheet: Any, value: object) -> object:
+    """A text that starts with "=" stays text (openpyxl would store it as a formula)."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def write_error_report(source: str | Path, errors: Sequence[RowError], invalid_rows: Sequence[int], path: str | Path) -> Path:
     """The rows that were not imported, with their reasons: sheet "未导入" holds the original
     columns plus 原行号 and 错误原因 (fix them and import this file again; the two extra columns
-    are ignored), sheet "错误明细" one line per error."""
+    are ignored), sheet "错误明细" one line per error. Written row by row (openpyxl's write-only
+    mode), so memory stays flat however many rows are wrong."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     reasons: dict[int, list[str]] = {}
     for error in errors:
         reasons.setdefault(error.row, []).append(f"{error.column + '：' if error.column else ''}{error.reason}")
     wanted = set(invalid_rows)
-    workbook = Workbook()
-    rejected = workbook.active
-    rejected.title = "未导入"
+    workbook = Workbook(write_only=True)
+    rejected = workbook.create_sheet("未导入")
+    rejected.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def heading(sheet: Any, names: Sequence[object]) -> None:
+        cells = []
+        for name in names:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            if isinstance(name, str) and name.startswith("="):
+                cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+
     try:
         with open_roster(source) as sheet:
-            header = [v for v in sheet.header]
+            header = list(sheet.header)
             while header and _blank(header[-1]):
                 header.pop()
-            rejected.append([*header, "原行号", "错误原因"])
+            heading(rejected, [*header, "原行号", "错误原因"])
+            width = len(header)
             for row_no, cells in sheet.rows:
                 if row_no in wanted:
-                    values = list(cells[: len(header)]) + [None] * max(0, len(header) - len(cells))
+                    values = [_as_text(rejected, v) for v in cells[:width]] + [None] * max(0, width - len(cells))
                     why = reasons.get(row_no) or ["同一户的其他行有错误，整户未导入"]
                     rejected.append([*values, row_no, "；".join(why)])
     except UnreadableRoster:
-        rejected.append(["原行号", "错误原因"])
-    for cell in rejected[1]:
-        cell.font = Font(bold=True)
-    rejected.freeze_panes = "A2"
+        heading(rejected, ["原行号", "错误原因"])
     detail = workbook.create_sheet("错误明细")
-    detail.append(["行号", "列", "原因"])
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
+    detail.column_dimensions["C"].width = 80
+    heading(detail, ["行号", "列", "原因"])
     for error in errors:
         detail.append([error.row, error.column, error.reason])
-    detail.column_dimensions["C"].width = 80
     path = Path(path)
     workbook.save(path)
     return path

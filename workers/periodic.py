@@ -9,6 +9,8 @@ the embedded dev worker runs it from its loop (``Schedule``).
 | ``run_clocks``: deadline warnings and escalations | every 15 minutes | low |
 | ``visit_day``: due visits, reminders, secretaries' digests (working days) | daily, 07:30 | low |
 | ``expire_export_files``: ledger files older than 7 days deleted (rows and audit kept) | daily, 03:00 | low |
+| ``expire_roster_files``: uploaded rosters and their reports older than 7 days deleted | daily, 03:10 | low |
+| ``apply_due_changes``: rule changes whose effective date has come re-assess the households | daily, 00:05 | low |
 
 Every one of them is idempotent, so a run repeated or overlapping does no harm.
 """
@@ -25,6 +27,8 @@ from workers.clocks import run_clocks
 from workers.dispatch import expire_offers_job, sweep_dispatch
 from workers.exports import expire_export_files
 from workers.message_log import flush_message_log
+from workers.reassess import apply_due_changes
+from workers.roster_import import expire_roster_files
 from workers.visits import visit_day
 
 
@@ -66,6 +70,8 @@ PERIODIC = (
     Periodic(run_clocks, "low", every=900, timeout=300),
     Periodic(visit_day, "low", daily_at=dt.time(7, 30), timeout=1800),
     Periodic(expire_export_files, "low", daily_at=dt.time(3, 0), timeout=600),
+    Periodic(expire_roster_files, "low", daily_at=dt.time(3, 10), timeout=600),
+    Periodic(apply_due_changes, "low", daily_at=dt.time(0, 5), timeout=600),
 )
 
 

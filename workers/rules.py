@@ -11,7 +11,7 @@ import time
 from sqlalchemy.orm import Session
 
 from models.calendar import load_work_calendar
-from models.catalogue.catalogue import load_thresholds
+from models.catalogue.catalogue import county_today, load_thresholds
 from policy.thresholds import Thresholds
 from policy.workdays import WorkCalendar
 
@@ -21,7 +21,8 @@ _cache: dict[str, tuple[float, WorkCalendar, Thresholds]] = {}
 
 
 def rules(db: Session) -> tuple[WorkCalendar, Thresholds]:
-    key = str(db.get_bind().url)
+    """The calendar and the thresholds in force today (the county's date by the wall clock)."""
+    key = f"{db.get_bind().url}|{county_today()}"
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < TTL_SECONDS:
         return hit[1], hit[2]

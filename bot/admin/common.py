@@ -15,11 +15,13 @@ from bot.admin import csrf
 from bot.admin.blueprint import bp
 from models.areas import Town
 from models.budget import state_of
-from models.calendar import local, local_today
+from models.calendar import local, local_today, missing_years
 from policy.budget import BudgetLevel
 from models.staff.staff import Role
 from reports.supervision import Period, towns
 from models.staff.web_accounts import account_for_session
+from models.rules import examples_in_force, examples_text
+from workers.rules import rules as cached_rules
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
 
@@ -126,7 +128,37 @@ def _headers(response):
 
 @bp.app_context_processor
 def _template_globals():
-    return {"csrf_token": csrf.token, "viewer": g.get("viewer"), "budget_banner": _budget_banner}
+    return {"csrf_token": csrf.token, "viewer": g.get("viewer"), "budget_banner": _budget_banner, "calendar_banner": _calendar_banner,
+            "missing_year": _missing_year, "rules_banner": _rules_banner}
+
+
+def _missing() -> list[int]:
+    if "jzt_missing_years" not in g:
+        g.jzt_missing_years = missing_years(cached_rules(db())[0], today())
+    return g.jzt_missing_years
+
+
+def _missing_year() -> int | None:
+    years = _missing()
+    return years[0] if years else None
+
+
+def _calendar_banner() -> str | None:
+    """From 1 November, on every page, while next year's holidays are not entered."""
+    years = _missing()
+    if not years:
+        return None
+    names = "、".join(f"{y}年" for y in years)
+    who = "请县民政局" if not viewer().is_county else "请"
+    return f"{names}的法定节假日和调休安排还没有录入：这些年的办理期限只按周一至周五计算。{who}在国务院公布后录入。"
+
+
+def _rules_banner() -> str | None:
+    """On the overview, while the assessment still uses shipped examples."""
+    examples = examples_in_force(db(), today())
+    if not examples:
+        return None
+    return f"需求评估仍在使用系统自带的示例值（{examples_text(examples)}），评估结果不能作为依据。请县民政局在“规则设置”中填写本县数值或确认。"
 
 
 def _budget_banner() -> str | None:

@@ -1,7 +1,8 @@
 """The service catalogue (服务清单) and policy thresholds as data the county can edit.
 
-Seeded from ``policy.catalogue.DEFAULT_CATALOGUE`` and
-``policy.thresholds.DEFAULT_THRESHOLDS``; the rules always read what is stored.
+Seeded from ``policy.catalogue.DEFAULT_CATALOGUE`` and the rules' shipped values
+(``models.rules``, dated: ``load_thresholds`` reads the values in force on a day); the rules
+always read what is stored.
 Chat turns read them through ``recent_catalogue`` and ``recent_thresholds``: what this
 process read at most ``RECENT_SECONDS`` ago (see there for the bound).
 """
@@ -14,12 +15,16 @@ import weakref
 from decimal import Decimal
 from typing import Any, Callable
 
+import datetime as dt
+
 from sqlalchemy import JSON, Boolean, Numeric, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from db.base import Base
+from models.calendar import COUNTY_TZ
+from db.base import Base, utcnow
 from policy.catalogue import DEFAULT_CATALOGUE, Catalogue, CatalogueItem
-from policy.thresholds import DEFAULT_THRESHOLDS, Thresholds
+from policy.thresholds import Thresholds
+from models.rules import RuleValue, seed_rules, thresholds_on
 
 
 class ServiceItem(Base):
@@ -37,15 +42,9 @@ class ServiceItem(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class PolicySetting(Base):
-    __tablename__ = "policy_settings"
-
-    key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[dict] = mapped_column(JSON)
-
-
 def seed_catalogue(db: Session, catalogue: Catalogue = DEFAULT_CATALOGUE) -> int:
-    """Add the items that are missing; never overwrite what the county has edited."""
+    """Add the items (and the rules' shipped values) that are missing; never overwrite what the
+    county has edited."""
     existing = set(db.scalars(select(ServiceItem.code)))
     added = 0
     for position, item in enumerate(catalogue.items):
@@ -53,8 +52,7 @@ def seed_catalogue(db: Session, catalogue: Catalogue = DEFAULT_CATALOGUE) -> int
             continue
         db.add(ServiceItem(code=item.code, category=item.category.value, name=item.name, description=item.description, definition=item.to_dict(), position=position))
         added += 1
-    if db.get(PolicySetting, "thresholds") is None:
-        db.add(PolicySetting(key="thresholds", value=DEFAULT_THRESHOLDS.to_dict()))
+    seed_rules(db, utcnow())
     db.flush()
     return added
 
@@ -66,9 +64,13 @@ def load_catalogue(db: Session, active_only: bool = True) -> Catalogue:
     return Catalogue(tuple(CatalogueItem.from_dict(row.definition) for row in db.scalars(query)))
 
 
-def load_thresholds(db: Session) -> Thresholds:
-    row = db.get(PolicySetting, "thresholds")
-    return Thresholds.from_dict(row.value) if row else DEFAULT_THRESHOLDS
+def county_today() -> dt.date:
+    return dt.datetime.now(COUNTY_TZ).date()
+
+
+def load_thresholds(db: Session, day: dt.date | None = None) -> Thresholds:
+    """The rules in force on ``day`` (default: the county's today by the wall clock)."""
+    return thresholds_on(db, day or county_today())
 
 
 # -- recent reads for chat turns -------------------------------------------------------------
@@ -81,7 +83,7 @@ def load_thresholds(db: Session) -> Thresholds:
 #: Writes by raw SQL text are not noticed: they wait out the bound too.
 RECENT_SECONDS = 5.0
 
-_REFERENCE_ROWS = (ServiceItem, PolicySetting)
+_REFERENCE_ROWS = (ServiceItem, RuleValue)
 _REFERENCE_TABLES = frozenset(cls.__tablename__ for cls in _REFERENCE_ROWS)
 _WROTE = "jzt.reference_written"
 _recent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {key: (generation, read_at, value)}
@@ -102,9 +104,10 @@ def recent_catalogue_of(db: Session, codes, active_only: bool = True) -> Catalog
     return found if all(code in found for code in codes) else load_catalogue(db, active_only)
 
 
-def recent_thresholds(db: Session) -> Thresholds:
+def recent_thresholds(db: Session, day: dt.date | None = None) -> Thresholds:
     """``load_thresholds`` as this process read it at most ``RECENT_SECONDS`` ago."""
-    return _recent_read(db, ("thresholds",), lambda: load_thresholds(db))
+    day = day or county_today()
+    return _recent_read(db, ("thresholds", day), lambda: load_thresholds(db, day))
 
 
 def _recent_read(db: Session, key: tuple, load: Callable[[], Any]) -> Any:

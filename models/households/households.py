@@ -18,6 +18,7 @@ from db.crypto import DataCipher
 from db.base import Base, IdPk, Timestamp
 from policy.assessment import assess
 from policy.facts import HouseholdFacts, MemberFacts
+from models.rules import rule_set_id
 from policy.groups import Disability, DisabilityKind, FamilyStructure, IllnessKind, LabourStatus, SchoolingStage, SelfCare, TargetGroup, YouthProblem
 
 
@@ -89,6 +90,9 @@ class Assessment(Base):
     distressed_count: Mapped[int]
     level: Mapped[str] = mapped_column(String(8), index=True)
     suggested_services: Mapped[list] = mapped_column(JSON, default=list)
+    #: the county's rules it used (``models.rules.RuleSet``); None for assessments made before
+    #: the rules were dated data
+    rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("rule_sets.id"), index=True)
 
     household: Mapped[Household] = relationship()
 
@@ -183,10 +187,12 @@ def new_member(db: Session, cipher: DataCipher, household: Household, *, name: s
 
 
 def record_assessment(db: Session, household: Household, assessor: str, now: dt.datetime, today: dt.date, thresholds, catalogue):
-    """Assess the household as it is recorded now and store the result (the needs ledger's row)."""
+    """Assess the household as it is recorded now and store the result (the needs ledger's row),
+    with the rule set of ``thresholds``."""
     outcome = assess(household_facts(household, today), thresholds, catalogue)
     db.add(Assessment(household_id=household.id, assessed_at=now, assessor=assessor, result=outcome.to_dict(),
-                      distressed_count=outcome.distressed_count, level=outcome.level.value, suggested_services=list(outcome.suggested_services)))
+                      distressed_count=outcome.distressed_count, level=outcome.level.value, suggested_services=list(outcome.suggested_services),
+                      rule_set_id=rule_set_id(db, thresholds, now)))
     return outcome
 
 

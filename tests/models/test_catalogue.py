@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import text, update
 
 from models.catalogue import catalogue
-from models.catalogue.catalogue import PolicySetting, ServiceItem, recent_catalogue, recent_thresholds, seed_catalogue
+import datetime as dt
+
+from models.catalogue.catalogue import ServiceItem, recent_catalogue, recent_thresholds, seed_catalogue
+from models.rules import RuleValue
 
 
 @pytest.fixture
@@ -49,8 +52,7 @@ def test_the_session_that_edits_reads_its_own_version(seeded):
     ctx = seeded
     with ctx.Session() as db:
         assert recent_thresholds(db).transfer_workdays == 1
-        row = db.get(PolicySetting, "thresholds")
-        row.value = dict(row.value, transfer_workdays=3)
+        db.add(RuleValue(key="transfer_workdays", value=3, effective_from=dt.date(2000, 1, 1), origin="county", entered_at=dt.datetime.now(dt.timezone.utc)))
         assert recent_thresholds(db).transfer_workdays == 3  # pending
         db.flush()
         assert recent_thresholds(db).transfer_workdays == 3  # flushed

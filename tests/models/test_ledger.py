@@ -46,8 +46,8 @@ def test_the_needs_ledger_has_one_row_per_household_of_the_town(county, tmp_path
     assert front == ["序号", "村（社区）", "户编号", "户主", "家庭人口"]
     assert [sheet.cell(4, c).value for c in range(6, 16)] == [i.label for i in Indicator]
     assert [sheet.cell(3, c).value for c in (6, 8, 10, 11, 12, 14)] == ["物质维度", "健康维度", "教育维度", "就业维度", "家庭照顾维度", "社会支持维度"]
-    assert [sheet.cell(3, c).value for c in range(16, 20)] == ["困境数", "困境程度", "所需服务", "评估日期"]
-    assert sheet.max_column == len(ledger.COLUMNS) == 19
+    assert [sheet.cell(3, c).value for c in range(16, 21)] == ["困境数", "困境程度", "所需服务", "评估日期", "评估规则"]
+    assert sheet.max_column == len(ledger.COLUMNS) == 20
 
     data = list(sheet.iter_rows(min_row=5, values_only=True))
     assert len(data) == 2 and sheet.max_row == 6
@@ -59,6 +59,9 @@ def test_the_needs_ledger_has_one_row_per_household_of_the_town(county, tmp_path
     assert wang[16] == "中"
     assert wang[17].startswith("探访慰问、帮办代办") and "邻里互助" in wang[17]
     assert wang[18].date() == NOW.astimezone(ledger.LOCAL_TZ).date()
+    assert wang[19] == "R1"  # the rule set the import assessed with, listed on the second sheet
+    rules = list(sheet.parent["评估规则"].iter_rows(values_only=True))
+    assert rules[0] == ("评估规则", "所用数值") and rules[1][0] == "R1" and "低保标准780元/人·月" in rules[1][1]
     assert unassessed[:5] == (1, "城北村", "HS2026000001", "周明", 1)
     assert unassessed[5:15] == ("未评估",) * 10 and unassessed[16] == "未评估"
 
@@ -99,7 +102,7 @@ def test_the_ledger_is_set_up_for_print(county, tmp_path):
     assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
     assert sheet.print_title_rows == "$3:$4"
     assert sheet.column_dimensions["R"].width >= 30
-    assert "A1:S1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "A1:T1" in {str(r) for r in sheet.merged_cells.ranges}
 
 
 def test_cli_export_needs(app, county, tmp_path):
