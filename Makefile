@@ -42,6 +42,7 @@ bench-engine: install
 
 bench-roster: install
 	$(BIN)/python -m bench.roster
+	$(BIN)/python -m bench.roster_web
 
 bench-dispatch: install
 	$(BIN)/python -m bench.dispatch

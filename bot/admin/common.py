@@ -15,13 +15,12 @@ from bot.admin import csrf
 from bot.admin.blueprint import bp
 from models.areas import Town
 from models.budget import state_of
-from models.calendar import local, local_today, missing_years
+from models.calendar import load_work_calendar, local, local_today, missing_years
 from policy.budget import BudgetLevel
 from models.staff.staff import Role
 from reports.supervision import Period, towns
 from models.staff.web_accounts import account_for_session
 from models.rules import examples_in_force, examples_text
-from workers.rules import rules as cached_rules
 
 PUBLIC_ENDPOINTS = {"admin.login", "admin.static"}
 
@@ -134,7 +133,7 @@ def _template_globals():
 
 def _missing() -> list[int]:
     if "jzt_missing_years" not in g:
-        g.jzt_missing_years = missing_years(cached_rules(db())[0], today())
+        g.jzt_missing_years = missing_years(load_work_calendar(db()), today())
     return g.jzt_missing_years
 
 
