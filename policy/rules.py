@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
@@ -146,15 +147,14 @@ class RuleError(ValueError):
     """A value the county typed cannot be used; the message says why, in Chinese."""
 
 
+_UNIT = re.compile(r"(?<=[0-9.])[%\u4e00-\u9fff/·㎡\s]+$")
+"""A unit typed after the number (元, %, 平方米, 个工作日 …)."""
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋，　", "0123456789.-+, ")
 
 
 def parse(rule: Rule, text: str) -> Any:
     """The value typed for ``rule`` (percentages as shown: 60 for 60 %), checked against its range."""
-    raw = (text or "").translate(_FULL_WIDTH).replace(",", "").strip()
-    for suffix in ("%", rule.unit):
-        if suffix and raw.endswith(suffix):
-            raw = raw[: -len(suffix)].strip()
+    raw = _UNIT.sub("", (text or "").translate(_FULL_WIDTH).replace(",", "").strip())
     if not raw:
         raise RuleError(f"“{rule.label}”不能为空。")
     try:

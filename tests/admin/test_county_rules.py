@@ -20,6 +20,7 @@ from models.rules import RuleChange, RuleValue, thresholds_on
 from models.visits.visits import CalendarDay
 from tests.admin import builders as b
 from tests.admin import staff_files
+from core.context import install
 from tests.support import drain
 
 TODAY = b.NOW.date()
@@ -127,7 +128,9 @@ def test_flask_db_seed_and_production_start_up_name_the_examples_still_in_force(
         "SECRET_KEY": "k" * 48, "WECHAT_NOTICE_TEMPLATE_ID": "tmpl",
     })
     with caplog.at_level(logging.WARNING, logger="bot.app"):
-        create_app(production, start_worker=False)
+        started = create_app(production, start_worker=False)
+    started.extensions["jzt.context"].engine.dispose()
+    install(ctx)  # the production app installed its own context for jobs
     assert "shipped example values still in force" in caplog.text and "低保标准780元/人·月、全市人均住房面积40平方米" in caplog.text
 
 
