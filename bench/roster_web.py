@@ -2,7 +2,7 @@
 
 1. A 100,000-member roster (``bench.roster.generate``, about 35,000 households) uploaded through
    ``POST /admin/roster`` (log-in, CSRF, size and workbook checks, stored in PostgreSQL), then
-   imported by a real RQ ``SimpleWorker`` in a child process, as production runs it. Timed
+   imported by a real RQ worker (``core.guarded.Worker``, a ``SimpleWorker``) in a child process, as production runs it. Timed
    from the upload to the worker's end (target < 60 s); the worker's peak memory is printed.
 2. The same roster entirely wrong (every ID number broken), uploaded with "only the valid
    households": every row is an error; the worker writes the corrected-file report in
@@ -88,12 +88,11 @@ def _run_worker() -> tuple[float, float]:
 def _worker_main() -> None:
     import resource
 
-    from rq import SimpleWorker
-
     from core.context import current
+    from core.guarded import Worker
 
     ctx = current()
-    SimpleWorker([ctx.queue("low")], connection=ctx.redis).work(burst=True, logging_level="WARNING")
+    Worker([ctx.queue("low")], connection=ctx.redis).work(burst=True, logging_level="WARNING")
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 

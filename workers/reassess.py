@@ -15,12 +15,13 @@ import time
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+
+from core.context import Context, current
+from core.guarded import Job, rq_job
 
 from models.calendar import local_today
 from models.households.reassess import reassess_all
 from models.rules import ChangeStatus, RuleChange, due_changes, mark_change
-from core.context import Context, current
 from workers.rules import forget
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def _reporter():
     return report
 
 
+@rq_job
 def reassess_for_change(change_id: int) -> int:
     ctx = current()
     with ctx.Session.begin() as db:
@@ -90,6 +92,7 @@ def reassess_for_change(change_id: int) -> int:
     return outcome.assessments_created
 
 
+@rq_job
 def apply_due_changes() -> int:
     """Daily: changes whose effective date has come are re-assessed."""
     ctx = current()

@@ -18,14 +18,15 @@ from pathlib import Path
 from redis.exceptions import RedisError
 from rq import Retry, get_current_job
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+
+from core.context import Context, current
+from core.guarded import Job, rq_job
 from sqlalchemy import select
 
 from models.areas import Town
 from models.calendar import local_today
 from roster import ImportReport, import_roster, write_error_report
 from models.roster_uploads import SHOWN_ERRORS, RosterUpload, expire, fail, finish, start
-from core.context import Context, current
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def _reporter():
     return report
 
 
+@rq_job
 def import_upload(upload_id: int) -> int:
     ctx = current()
     with ctx.Session.begin() as db:
@@ -112,6 +114,7 @@ def summary_of(report: ImportReport) -> dict:
     }
 
 
+@rq_job
 def expire_roster_files() -> int:
     """Daily: uploaded rosters and their reports hold personal data; they go after 7 days."""
     ctx = current()
