@@ -26,6 +26,7 @@ from db.base import Base, as_utc  # noqa: F401  (callers import it from here wit
 from policy.workdays import WorkCalendar, calendar_from_chinese_calendar
 from db.sql import insert_ignoring_conflicts
 from models.visits.visits import CalendarDay
+from models.staff import staff as _staff  # noqa: F401  (the table the foreign keys point at, for a worker that imports nothing else)
 
 #: Huoshan County keeps China Standard Time (UTC+8, no daylight saving); office hours and
 #: working days are counted in it, timestamps are stored in UTC.

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
 
 from models.audit import Channel, record
 from db.base import Base, IdPk, Timestamp
+from models.staff import staff as _staff  # noqa: F401  (the table the foreign keys point at, for a worker that imports nothing else)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 """A 100,000-row roster is about 10 MB as .xlsx; an .xls holds at most 65,536 rows."""

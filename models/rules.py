@@ -46,6 +46,7 @@ from policy.rules import (
 )
 from policy.thresholds import DEFAULT_THRESHOLDS, Thresholds
 from db.sql import insert_ignoring_conflicts
+from models.staff import staff as _staff  # noqa: F401  (the table the foreign keys point at, for a worker that imports nothing else)
 
 MIN_REASON_LENGTH = 4
 LATEST_EFFECTIVE_YEARS = 3
