@@ -4,8 +4,8 @@ The thresholds stored in ``policy_settings`` become dated values (from 2000-01-0
 equal to the shipped one keeps the shipped origin (example or policy), any other is the
 county's. The ``db seed`` adds the rules not stored.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 22:44:55.658647
 """
 
@@ -16,8 +16,8 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
