@@ -114,7 +114,7 @@ def test_the_worker_unit_runs_the_workers_the_fault_tests_run():
     assert Path(unit[0]).name == Path(tested[0]).name == "rq"
     assert unit[unit.index("--url") + 1] == "${REDIS_URL}"
     assert unit[unit.index("--path") + 1] == INSTALLED
-    ignore = ("--url", "--path", "--logging_level", "--maintenance-interval")
+    ignore = ("--url", "--path", "--logging_level", "--maintenance-interval", "--worker-ttl")
     assert _without(unit[1:], *ignore) == _without(tested[1:], *ignore)
     assert unit[-len(QUEUES):] == list(QUEUES)  # most urgent first
 
