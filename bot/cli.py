@@ -132,7 +132,8 @@ def wechat_menu(show: bool) -> None:
 @click.option("--openid", default="o_terminal_user", show_default=True, help="Who you are (a demo persona's openid works).")
 @click.option("--voice", is_flag=True, help="Send every line as a voice message's recognition text.")
 def chat_command(openid: str, voice: bool) -> None:
-    from bot.simclient import WeChatServer
+    from bot.simclient import WeChatServer, acted
+    from core.wechat_fake import phone_text
     from models.messages import outbound_for
 
     ctx, app = _ctx(), current_app
@@ -148,10 +149,14 @@ def chat_command(openid: str, voice: bool) -> None:
         if not line:
             continue
         delivery = server.voice(openid, line) if voice else server.text(openid, line)
+        acted(ctx, delivery)
         response = client.post(delivery.url, data=delivery.body, content_type="text/xml")
         reply = server.read_reply(response.data) if response.status_code == 200 else None
         click.echo("救助通> " + (reply or {}).get("Content", f"（{response.status_code}）"))
         with ctx.Session() as db:
+            shown = getattr(ctx.messenger.transport, "shown", lambda ref: None)
             for row in outbound_for(db, openid, after_id=seen):
-                click.echo("（通知）" + ctx.cipher.decrypt(row.body_enc))
+                on_phone = shown(row.id)
+                text = phone_text(on_phone) if on_phone else ctx.cipher.decrypt(row.body_enc)
+                click.echo(f"（通知·{row.channel}·{row.status}）" + text)
                 seen = row.id

@@ -23,6 +23,7 @@ from core.context import Context
 from conversations.state import StateStore
 from handlers.handover import hand_over
 from models.calendar import load_work_calendar
+from policy.window import record_type
 from models.catalogue.catalogue import load_thresholds
 from models.households.residents import bindings_of
 from models.visits.schedule import schedule_urgent_visit
@@ -76,8 +77,7 @@ class Services:
         calendar, thresholds = load_work_calendar(turn.db), load_thresholds(turn.db)
         for binding in bindings_of(turn.db, turn.openid):
             visit = schedule_urgent_visit(turn.db, binding.member_id, turn.now, calendar, thresholds)
-            for notice in visit.notices:
-                turn.notify(notice.openid, notice.text, kind=notice.kind)
+            turn.notify_all(visit.notices)
 
     def speech_to_text(self, media_id: str) -> str | None:
         """The configured engine's text for a voice message WeChat sent without a recognition
@@ -130,6 +130,7 @@ def handle(
     it, the turn takes the lock itself and queues its own message-log entry.
     """
     started = time.monotonic()
+    msg_type = window_type(msg_type, user_input)
     if held is not None:
         services = Services(ctx, live=(openid, held.live_state, held.epoch))
         return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
@@ -174,6 +175,14 @@ def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_
         log.warning("turn for %s took over the reply budget; answering by customer-service message", msg_type)
         return Handled(Answer())
     return handled
+
+
+def window_type(msg_type: str, user_input: UserInput) -> str:
+    """An event is kept as ``event:<name>``: a menu click opens WeChat's short window, a location
+    report none (``policy.window``)."""
+    if msg_type != "event":
+        return msg_type
+    return record_type(msg_type, "click" if user_input.kind is InputKind.MENU else user_input.text)
 
 
 def _heard(services: Services, user_input: UserInput) -> UserInput:

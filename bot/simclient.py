@@ -28,10 +28,22 @@ class Delivery:
     query: dict
     body: bytes
     encrypted: bool
+    #: who sent it and what they did (``message`` or ``event:<name>``), for the WeChat fake's
+    #: customer-service window (``core.wechat_fake.FakeWeChat.user_acted``)
+    sender: str = ""
+    act: str = ""
 
     @property
     def url(self) -> str:
         return "/wechat?" + urlencode(self.query)
+
+
+def acted(ctx, delivery: Delivery, now=None) -> None:
+    """Tell the WeChat fake (the transport outside production) what the phone did before the
+    delivery: a message or menu click opens the customer-service window, as on WeChat."""
+    user_acted = getattr(ctx.messenger.transport, "user_acted", None)
+    if user_acted is not None and delivery.act:
+        user_acted(delivery.sender, delivery.act, now or ctx.clock())
 
 
 @dataclass
@@ -72,11 +84,11 @@ class WeChatServer:
         if key is not None:
             fields["EventKey"] = key
         fields.update(extra or {})
-        return self.deliver(self.envelope(openid, "event", fields, create_time=create_time))
+        return self.deliver(self.envelope(openid, "event", fields, create_time=create_time), sender=openid, act=f"event:{event.lower()}")
 
     def message(self, openid: str, msg_type: str, fields: dict, msg_id: int | None = None) -> Delivery:
         fields = dict(fields, MsgId=str(msg_id if msg_id is not None else next(_msg_ids)))
-        return self.deliver(self.envelope(openid, msg_type, fields))
+        return self.deliver(self.envelope(openid, msg_type, fields), sender=openid, act="message")
 
     def envelope(self, openid: str, msg_type: str, fields: dict, create_time: int | None = None) -> str:
         xml = {"ToUserName": self.account, "FromUserName": openid, "CreateTime": str(create_time or int(self.clock())), "MsgType": msg_type}
@@ -85,16 +97,16 @@ class WeChatServer:
 
     # -- signing -------------------------------------------------------------------
 
-    def deliver(self, xml: str, timestamp: str | None = None, nonce: str | None = None) -> Delivery:
+    def deliver(self, xml: str, timestamp: str | None = None, nonce: str | None = None, *, sender: str = "", act: str = "") -> Delivery:
         timestamp = timestamp or str(int(self.clock()))
         nonce = nonce or secrets.token_hex(8)
         query = {"signature": sign(self.token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         if not self.safe_mode:
-            return Delivery(query, xml.encode(), False)
+            return Delivery(query, xml.encode(), False, sender, act)
         sealed = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
         query.update(encrypt_type="aes", msg_signature=sealed["MsgSignature"])
         body = xmltodict.unparse({"xml": {"ToUserName": self.account, "Encrypt": sealed["Encrypt"]}}, full_document=False)
-        return Delivery(query, body.encode(), True)
+        return Delivery(query, body.encode(), True, sender, act)
 
     def verification(self, echostr: str = "echo-123") -> dict:
         timestamp, nonce = str(int(self.clock())), secrets.token_hex(8)

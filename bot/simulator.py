@@ -2,8 +2,13 @@
 
 ``/simulator`` lets you pick a persona and chat; each message is signed (and in safe
 mode encrypted) exactly as WeChat would, posted to ``/wechat`` through the WSGI
-stack, and the reply decrypted for display. ``/dev/inbox/<openid>`` lists what the
-bot sent that persona outside replies (notices), as JSON. Registered only in dev.
+stack, and the reply decrypted for display; the WeChat fake is told what the phone did,
+so the customer-service window is counted as WeChat counts it. ``/dev/inbox/<openid>`` lists
+what the bot sent that persona outside replies (notices), as JSON, with what the phone shows:
+``channel``, and for a template or subscription message its ``fields`` as displayed and its
+``url``. ``/simulator/phone`` opens a WeChat page in a phone-sized frame as the persona: the
+page's OAuth goes to ``/dev/oauth/authorize``, which stands in for WeChat's (``bot.pages.dev``).
+Registered only in dev.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from bot.demo import PERSONAS
-from bot.simclient import WeChatServer
+from bot.simclient import WeChatServer, acted
+from core.wechat_fake import phone_text
 from models.messages import outbound_for
 
 bp = Blueprint("simulator", __name__, template_folder="templates")
@@ -61,6 +67,7 @@ def send():
         delivery = server.event(openid, "subscribe")
     else:
         delivery = server.text(openid, str(data.get("text", "")))
+    acted(current_app.extensions["jzt.context"], delivery)
     with current_app.test_client() as client:
         response = client.post(delivery.url, data=delivery.body, content_type="text/xml")
     reply = server.read_reply(response.data) if response.status_code == 200 else None
@@ -71,10 +78,16 @@ def send():
 def inbox(openid: str):
     ctx = current_app.extensions["jzt.context"]
     after = request.args.get("after", 0, type=int)
+    shown = getattr(ctx.messenger.transport, "shown", lambda ref: None)
     with ctx.Session() as db:
         rows = outbound_for(db, openid, after_id=after)
-        messages = [
-            {"id": r.id, "channel": r.channel, "kind": r.kind, "status": r.status, "text": ctx.cipher.decrypt(r.body_enc), "at": r.created_at.isoformat()}
-            for r in rows
-        ]
+        messages = [_inbox_entry(ctx, r, shown(r.id)) for r in rows]
     return jsonify(openid=openid, messages=messages)
+
+
+def _inbox_entry(ctx, row, shown: dict | None) -> dict:
+    entry = {"id": row.id, "channel": row.channel, "kind": row.kind, "status": row.status, "text": ctx.cipher.decrypt(row.body_enc),
+             "at": row.created_at.isoformat(), "error": row.error}
+    if shown and shown.get("channel") in ("template", "subscription"):
+        entry.update(title=shown["title"], fields=shown["fields"], url=shown["url"], phone=phone_text(shown))
+    return entry

@@ -44,8 +44,30 @@ ENVIRONMENTS = ("dev", "test", "production")
 MESSAGE_MODES = ("safe", "compatible", "plain")
 
 
+def _dev_templates() -> str:
+    from models.notice_templates import TEMPLATES
+
+    return ";".join(f"{title}=dev-tpl-{n}" for n, title in enumerate(TEMPLATES, 1))
+
+
+def parse_templates(raw: str) -> tuple[tuple[str, str], ...]:
+    """``"派单提醒=id1;工单状态通知=id2"`` as pairs; a title WeChat's library (as this product
+    fills it) does not have is a ConfigError."""
+    from models.notice_templates import TEMPLATES
+
+    pairs = []
+    for part in filter(None, (p.strip() for p in raw.replace("\n", ";").split(";"))):
+        title, sep, template_id = (x.strip() for x in part.partition("="))
+        if not sep or not template_id or title not in TEMPLATES:
+            raise ConfigError(f"WECHAT_TEMPLATES: {part!r} is not 「title=template id」 with a title of {', '.join(TEMPLATES)}")
+        pairs.append((title, template_id))
+    return tuple(pairs)
+
+
 class ConfigError(RuntimeError):
     """The environment cannot make a working configuration."""
+
+
 
 
 @dataclass(frozen=True)
@@ -69,8 +91,12 @@ class Settings:
     reply_budget_seconds: float = 4.0
     #: longest passive reply, in characters (WeChat drops longer ones)
     max_reply_chars: int = 600
-    #: template id for service notices outside the 48-hour window ("" = none configured)
-    notice_template_id: str = ""
+    #: the account's template messages for notices outside the 48-hour window, as (library
+    #: title, template id) pairs (``WECHAT_TEMPLATES="派单提醒=id1;工单状态通知=id2"``; titles in
+    #: ``models.notice_templates.TEMPLATES``); a kind whose template is missing is undeliverable
+    notice_templates: tuple[tuple[str, str], ...] = ()
+    #: the account's subscription messages (订阅通知), the same way (``WECHAT_SUBSCRIPTIONS``)
+    notice_subscriptions: tuple[tuple[str, str], ...] = ()
     #: "record" keeps outbound messages in the database only; "wechat" sends them
     transport: str = "record"
     #: where the simulator and links point
@@ -116,9 +142,10 @@ class Settings:
             wechat_encoding_aes_key=values["WECHAT_ENCODING_AES_KEY"] or "",
             wechat_message_mode=mode,
             data_key=values["DATA_KEY"],
-            # dev records notices as template messages, so staff personas without a 48-hour
-            # window still see theirs in the simulator; test and production set it explicitly
-            notice_template_id=environ.get("WECHAT_NOTICE_TEMPLATE_ID", "dev-notice-template" if env == "dev" else ""),
+            # dev has every template, so staff personas without a 48-hour window still see
+            # theirs in the simulator as the phone would; test and production set them explicitly
+            notice_templates=parse_templates(environ.get("WECHAT_TEMPLATES", _dev_templates() if env == "dev" else "")),
+            notice_subscriptions=parse_templates(environ.get("WECHAT_SUBSCRIPTIONS", "")),
             transport=environ.get("JZT_TRANSPORT", default_transport),
             public_url=environ.get("JZT_PUBLIC_URL", "http://127.0.0.1:5000"),
             secret_key=values["SECRET_KEY"],

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from functools import partial
+from typing import Any, Callable
 
 from redis import Redis
 from rq import Queue
@@ -19,7 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from core.config import ConfigError, Settings
-from core.messenger import Messenger, RecordingTransport
+from core.links import notice_url
+from core.messenger import Messenger
 from db.crypto import DataCipher
 from db.base import make_engine, make_sessionmaker, utcnow
 from core.connection import connect, queues
@@ -38,6 +40,9 @@ class Context:
     clock: Callable[[], dt.datetime] = utcnow
     #: the configured speech-to-text engine (``Settings.speech_to_text``), or None
     speech_to_text: Callable[[str], str | None] | None = None
+    #: the Official Account's tags, menus and JS-SDK ticket (``core.wechat_api.WeChatAccount``,
+    #: or the fake, which is also the messenger's transport outside production)
+    account: Any = None
 
     def queue(self, name: str = "default") -> Queue:
         return self.queues[name]
@@ -47,6 +52,7 @@ def build(settings: Settings, engine: Engine | None = None, redis: Redis | None 
     engine = engine or make_engine(settings.database_url)
     redis = redis if redis is not None else connect(settings.redis_url)
     cipher = DataCipher(settings.data_key)
+    transport, account = make_transport(settings, redis)
     return Context(
         settings=settings,
         engine=engine,
@@ -54,8 +60,12 @@ def build(settings: Settings, engine: Engine | None = None, redis: Redis | None 
         redis=redis,
         queues=queues(redis),
         cipher=cipher,
-        messenger=Messenger(cipher, make_transport(settings, redis), settings.notice_template_id),
+        messenger=Messenger(
+            cipher, transport, dict(settings.notice_templates), dict(settings.notice_subscriptions),
+            link=partial(notice_url, settings.public_url, settings.secret_key),
+        ),
         speech_to_text=load_callable(settings.speech_to_text) if settings.speech_to_text else None,
+        account=account,
     )
 
 
@@ -72,11 +82,16 @@ def load_callable(path: str) -> Callable:
 
 
 def make_transport(settings: Settings, redis: Redis):
+    """The messenger's transport and the account's API: WeChat's (production) or the fake."""
     if settings.transport == "wechat":
-        from core.wechat_api import SharedTokenClient, WeChatTransport
+        from core.wechat_api import SharedTokenClient, WeChatAccount, WeChatTransport
 
-        return WeChatTransport(SharedTokenClient(settings.wechat_app_id, settings.wechat_app_secret, redis))
-    return RecordingTransport()
+        client = SharedTokenClient(settings.wechat_app_id, settings.wechat_app_secret, redis)
+        return WeChatTransport(client), WeChatAccount(client)
+    from core.wechat_fake import FakeWeChat
+
+    fake = FakeWeChat(redis, settings.wechat_app_id, {i: t for t, i in settings.notice_templates}, {i: t for t, i in settings.notice_subscriptions})
+    return fake, fake
 
 
 _current: list[Context] = []

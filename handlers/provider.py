@@ -14,7 +14,7 @@ from handlers.turn import Answer, Turn
 from models.catalogue.catalogue import load_catalogue
 from models.requests.dispatch import accept_offer, decline_offer, open_offers_for_provider
 from models.households.households import Member, mask_address, mask_name
-from models.notices import when
+from models.notices import Facts, NoticeKind, when
 from models.requests.requests import RequestStatus, ServiceRequest, advance_service, find_by_number, people_to_tell, provider_requests
 from models.staff.staff import Role
 
@@ -92,8 +92,7 @@ def _answer_offer(turn: Turn, provider_id: int, number, rest, *, accept: bool) -
         result = accept_offer(turn.db, turn.now, request_id=request.id, provider_id=provider_id)
     else:
         result = decline_offer(turn.db, turn.now, request_id=request.id, provider_id=provider_id, reason=rest or None)
-    for notice in result.notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(result.notices)
     if result.redispatch:
         turn.after_commit.append(lambda: turn.services.enqueue_dispatch(request.id))
     return ANSWERS[result.outcome.value].format(number=request.number)
@@ -109,8 +108,10 @@ def _advance(turn: Turn, provider_id: int, number, rest, *, to: RequestStatus) -
         return NOT_YOURS.format(number=request.number)
     item = load_catalogue(turn.db, active_only=False)[request.item_code].name
     text = (RESIDENT_ON_SITE if to is RequestStatus.ON_SITE else RESIDENT_DONE).format(item=item, number=request.number)
+    on_site = to is RequestStatus.ON_SITE
+    facts = Facts(number=request.number, item=item, at=turn.now, status="已上门" if on_site else "已完成", next_step="服务人员已到您家" if on_site else "点开评价这次服务")
     for openid in people_to_tell(turn.db, request):
-        turn.notify(openid, text, kind="progress")
+        turn.notify(openid, text, kind=(NoticeKind.ON_SITE if on_site else NoticeKind.DONE).value, facts=facts)
     return (ON_SITE if to is RequestStatus.ON_SITE else DONE).format(number=request.number)
 
 

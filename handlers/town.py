@@ -143,8 +143,7 @@ def _decide(turn: Turn, staff, number: str, action: str, rest: str) -> str:
     decision = {"approve": Decision.APPROVE, "reject": Decision.REJECT, "transfer": Decision.TRANSFER}[action]
     note = _department(rest) if decision is Decision.TRANSFER else rest
     result = town_decide(turn.db, turn.services.cipher, app, staff, decision, note, turn.now)
-    for notice in result.notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(result.notices)
     return _answer(result, decision, note, number)
 
 
@@ -176,8 +175,7 @@ def _hand_over(turn: Turn, staff, number: str) -> str:
     result = hand_over_referral(turn.db, referral, staff, turn.now)
     if result.outcome is Outcome.NOT_ALLOWED:
         return NOT_FOUND.format(number=number)
-    for notice in result.notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(result.notices)
     return (HANDED_OVER if result.outcome is Outcome.DONE else HANDED_ALREADY).format(number=number, department=referral.department)
 
 

@@ -68,10 +68,16 @@ class Turn:
             return speech.strip_fillers(speech.normalize(self.input.text))
         return ""
 
-    def notify(self, openid: str, text: str, *, kind: str = "notice") -> None:
-        """Send ``text`` to another user (or this one, later), after this turn commits."""
-        row = self.services.messenger.queue_text(self.db, openid, text, kind=kind)
+    def notify(self, openid: str, text: str, *, kind: str = "notice", facts=None) -> None:
+        """Send ``text`` to another user (or this one, later), after this turn commits;
+        ``facts`` (``models.notices.Facts``) are what a template shows outside the window."""
+        row = self.services.messenger.queue_text(self.db, openid, text, kind=kind, facts=facts)
         self.after_commit.append(lambda: self.services.enqueue_send(row.id))
+
+    def notify_all(self, notices) -> None:
+        """``notify`` each of a use case's ``Notice`` values."""
+        for notice in notices:
+            self.notify(notice.openid, notice.text, kind=notice.kind, facts=notice.facts)
 
 
 @dataclass(frozen=True)

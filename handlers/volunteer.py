@@ -11,7 +11,7 @@ import re
 from handlers.staff import staff_of
 from handlers.turn import Answer, Turn
 from models.households.households import mask_address, mask_name
-from models.notices import day
+from models.notices import Facts, NoticeKind, day, day_start_of
 from models.staff.staff import Role, responsible_openids
 from models.visits.visits import Visit, VisitStatus, accept_visit, decline_visit, volunteer_visits
 
@@ -78,6 +78,8 @@ def _accept(turn: Turn, visit: Visit, staff_id: int) -> str:
 def _decline(turn: Turn, visit: Visit, staff_id: int) -> str:
     if not decline_visit(turn.db, visit, staff_id, turn.now):
         return NOT_YOURS.format(id=visit.id)
+    facts = Facts(number=f"T{visit.id}", item="探访", village=visit.member.household.village.name, person=mask_name(visit.member.name),
+                  deadline=day_start_of(visit.due_date), at=turn.now, status="已退回", next_step="请另行安排志愿者")
     for openid in responsible_openids(turn.db, visit.village_id):
-        turn.notify(openid, SECRETARY_TOLD.format(id=visit.id, who=mask_name(visit.member.name)), kind="visit")
+        turn.notify(openid, SECRETARY_TOLD.format(id=visit.id, who=mask_name(visit.member.name)), kind=NoticeKind.VISIT_DECLINED.value, facts=facts)
     return DECLINED.format(id=visit.id)

@@ -32,7 +32,7 @@ from db.base import Base, IdPk, Timestamp
 from models.requests.dispatch import county_staff
 from models.households.households import Member, mask_name
 from models.leads import Lead, LeadReporter, LeadStatus
-from models.notices import Notice, to_all, when
+from models.notices import Facts, Notice, NoticeKind, to_all, when
 from models.numbers import next_number
 from policy.clocks import stage_times
 from policy.thresholds import Thresholds
@@ -290,7 +290,7 @@ def create_from_lead(db: Session, cipher, lead_id: int, staff_id: int, now: dt.d
     db.flush()
     audit.record(db, "application", app.id, "created", _actor(staff), audit.Channel.WECHAT, now, source="lead", lead=lead.number)
     audit.record(db, "lead", lead.id, "application_created", _actor(staff), audit.Channel.WECHAT, now, application=app.number)
-    return app, _created_notices(db, cipher, app, lead, staff)
+    return app, _created_notices(db, cipher, app, lead, staff, now)
 
 
 def _check_convertible(lead: Lead | None, staff: Staff | None) -> None:
@@ -304,11 +304,13 @@ def _check_convertible(lead: Lead | None, staff: Staff | None) -> None:
         raise Refused(f"staff {staff.id if staff else None} may not convert leads of village {lead.village_id}")
 
 
-def _created_notices(db: Session, cipher, app: Application, lead: Lead, creator: Staff) -> tuple[Notice, ...]:
+def _created_notices(db: Session, cipher, app: Application, lead: Lead, creator: Staff, now: dt.datetime) -> tuple[Notice, ...]:
     who = cipher.decrypt(app.subject_enc)
     staff_text = NEW_FOR_VILLAGE.format(number=app.number, who=who, lead=lead.number, deadline=when(app.deadline))
-    village = to_all((s.openid for s in village_staff(db, app.village_id) if s.id != creator.id), staff_text, "application")
-    return village + to_all(_reporters(db, cipher, lead.id), NEW_FOR_REPORTER.format(number=app.number), "progress")
+    staff_facts = Facts(number=app.number, item="救助申请初审", village=_village_name(db, app), person=mask_name(who), deadline=app.deadline, at=now, status="待初审", next_step="两人入户调查后初审")
+    reporter_facts = Facts(number=app.number, item="救助申请", at=now, status="已登记", next_step="村里会上门调查")
+    village = to_all((s.openid for s in village_staff(db, app.village_id) if s.id != creator.id), staff_text, NoticeKind.APPLICATION, staff_facts)
+    return village + to_all(_reporters(db, cipher, lead.id), NEW_FOR_REPORTER.format(number=app.number), NoticeKind.PROGRESS, reporter_facts)
 
 
 def link_household(db: Session, app: Application, household_id: int, member_id: int | None, staff: Staff, now: dt.datetime) -> bool:
@@ -355,7 +357,9 @@ def first_review(
     audit.record(db, "application", app.id, "first_review", _actor(staff), channel, now, surveyors=list(team), recommend=recommend, post=app.assigned_post)
     text = NEW_FOR_TOWN.format(number=app.number, village=_village_name(db, app), who=mask_name(cipher.decrypt(app.subject_enc)),
                                advice=ADVICE[recommend], team="、".join(team), deadline=when(app.deadline))
-    return Result(Outcome.DONE, app, to_all(_post_openids(db, app), text, "application"))
+    facts = Facts(number=app.number, item="救助申请审核", village=_village_name(db, app), person=mask_name(cipher.decrypt(app.subject_enc)), deadline=app.deadline, at=now,
+                  status="待审核", next_step=f"村初审{ADVICE[recommend]}")
+    return Result(Outcome.DONE, app, to_all(_post_openids(db, app), text, NoticeKind.APPLICATION, facts))
 
 
 def town_decide(
@@ -386,7 +390,7 @@ def town_decide(
     took_over = _take_over_if_b(db, app, staff, now, channel)
     referral = _apply(db, cipher, app, staff, decision, note, now)
     audit.record(db, "application", app.id, decision.value, _actor(staff), channel, now, department=app.department, referral=referral.number if referral else None)
-    notices = _decision_notices(db, cipher, app, referral, staff, took_over)
+    notices = _decision_notices(db, cipher, app, referral, staff, took_over, now)
     return Result(Outcome.DONE, app, notices, referral, took_over)
 
 
@@ -416,17 +420,23 @@ def _apply(db: Session, cipher, app: Application, staff: Staff, decision: Decisi
     return referral
 
 
-def _decision_notices(db: Session, cipher, app: Application, referral: Referral | None, staff: Staff, took_over: bool) -> tuple[Notice, ...]:
+RESULT_STATUS = {"approved": "已通过", "rejected": "未通过", "transferred": "已转介"}
+RESULT_NEXT = {"approved": "村里会联系您安排帮扶", "rejected": "点开查看政策说明", "transferred": "转{department}办理"}
+
+
+def _decision_notices(db: Session, cipher, app: Application, referral: Referral | None, staff: Staff, took_over: bool, now: dt.datetime) -> tuple[Notice, ...]:
     explanation = cipher.decrypt(app.explanation_enc) if app.explanation_enc else ""
     values = {"number": app.number, "explanation": explanation, "department": app.department or "",
               "referral": referral.number if referral else "", "deadline": when(referral.deadline) if referral else ""}
     who = mask_name(cipher.decrypt(app.subject_enc))
     whose = WHOSE_RESIDENT if _residents(db, app) else WHOSE_REPORTER
     result = RESULT[app.status].format(**values)
-    notices = to_all(applicants(db, cipher, app), TO_APPLICANT[app.status].format(whose=whose, **values), "review")
-    notices += to_all((s.openid for s in village_staff(db, app.village_id)), TO_VILLAGE.format(number=app.number, who=who, result=result), "review")
+    facts = Facts(number=app.number, item="救助申请", person=who, at=now, status=RESULT_STATUS[app.status], next_step=RESULT_NEXT[app.status].format(**values))
+    notices = to_all(applicants(db, cipher, app), TO_APPLICANT[app.status].format(whose=whose, **values), NoticeKind.REVIEW_RESULT, facts)
+    notices += to_all((s.openid for s in village_staff(db, app.village_id)), TO_VILLAGE.format(number=app.number, who=who, result=result), NoticeKind.REVIEW_RESULT, facts)
     if took_over:
-        notices += to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A})), TAKEN_OVER.format(number=app.number, name=staff.name, result=result), "review")
+        b_facts = Facts(**{**facts.__dict__, "next_step": f"已由B岗{staff.name}办理"})
+        notices += to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A})), TAKEN_OVER.format(number=app.number, name=staff.name, result=result), NoticeKind.REVIEW_RESULT, b_facts)
     return notices
 
 
@@ -441,7 +451,8 @@ def hand_over_referral(db: Session, referral: Referral, staff: Staff, now: dt.da
     referral.status, referral.transferred_at = "transferred", now
     audit.record(db, "referral", referral.id, "transferred", _actor(staff), channel, now, department=referral.department)
     people = [referral.openid, *(residents_of_member(db, referral.member_id) if referral.member_id else [])]
-    return Result(Outcome.DONE, referral=referral, notices=to_all(people, REFERRAL_DONE.format(number=referral.number, department=referral.department), "progress"))
+    facts = Facts(number=referral.number, item=f"转介{referral.department}", at=now, status="已转交", next_step=f"{referral.department}会联系您")
+    return Result(Outcome.DONE, referral=referral, notices=to_all(people, REFERRAL_DONE.format(number=referral.number, department=referral.department), NoticeKind.REFERRAL, facts))
 
 
 # -- who hears --------------------------------------------------------------------------------------

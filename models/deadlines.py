@@ -24,7 +24,7 @@ from models.catalogue.catalogue import ServiceItem
 from models.requests.dispatch import county_staff, town_post
 from models.households.households import Member, mask_name
 from models.leads import Lead, LeadStatus
-from models.notices import Notice, to_all
+from models.notices import Facts, Notice, NoticeKind, to_all
 from policy.clocks import Stage, stage_times
 from policy.thresholds import Thresholds
 from policy.workdays import WorkCalendar
@@ -85,19 +85,29 @@ def deadline_alerts(db: Session, now: dt.datetime, calendar: WorkCalendar, thres
         if stage is None or not claim(db, matter.subject, matter.id, stage.value, now):
             continue
         record(db, matter.subject, matter.id, f"deadline_{stage.value}", SYSTEM, Channel.WORKER, at=now)
-        notices += _stage_notices(db, matter, stage, calendar)
+        notices += _stage_notices(db, matter, stage, calendar, now)
     return notices
 
 
 _STAGE_TEXT = {Stage.WARN: texts.DEADLINE_WARN, Stage.TOWN: texts.DEADLINE_TOWN, Stage.COUNTY: texts.DEADLINE_COUNTY}
 
 
-def _stage_notices(db: Session, matter: Tracked, stage: Stage, calendar: WorkCalendar) -> tuple[Notice, ...]:
+STAGE_STATUS = {Stage.WARN: "已过半", Stage.TOWN: "已逾期", Stage.COUNTY: "已逾期"}
+STAGE_NEXT = {Stage.WARN: "请在期限前{action}", Stage.TOWN: "请乡镇督办", Stage.COUNTY: "请县民政局督办"}
+
+
+def _matter_facts(matter: Tracked, village: str, stage: Stage, now: dt.datetime) -> Facts:
+    return Facts(number=matter.number, item=matter.what, village=village, deadline=matter.deadline, at=now, status=STAGE_STATUS[stage],
+                 next_step=STAGE_NEXT[stage].format(action=matter.action))
+
+
+def _stage_notices(db: Session, matter: Tracked, stage: Stage, calendar: WorkCalendar, now: dt.datetime) -> tuple[Notice, ...]:
     village = db.get(Village, matter.village_id) if matter.village_id else None
     text = _STAGE_TEXT[stage].format(what=matter.what, number=matter.number, village=village.name if village else "未指定村", deadline=texts.when(matter.deadline), action=matter.action)
     if spans_unknown_year(calendar, matter.start, matter.deadline):
         text += texts.CALENDAR_NOTE.format(years="、".join(str(y) for y in range(local(matter.start).year, local(matter.deadline).year + 1) if y not in calendar.known_years))
-    return to_all((s.openid for s in _recipients(db, stage, village)), text, "deadline")
+    facts = _matter_facts(matter, village.name if village else "", stage, now)
+    return to_all((s.openid for s in _recipients(db, stage, village)), text, NoticeKind.DEADLINE, facts)
 
 
 def _recipients(db: Session, stage: Stage, village: Village | None):
@@ -136,7 +146,8 @@ def escalation_followups(db: Session, now: dt.datetime, calendar: WorkCalendar, 
         record(db, "request", request_id, "escalated_town_b", SYSTEM, Channel.WORKER, at=now)
         staff = town_staff(db, town_id, {Role.TOWN_B}) or county_staff(db)
         text = texts.ESCALATED_TOWN_B.format(number=number, village=village, who=mask_name(member), item=item, hours=f"{hours:g}")
-        notices += to_all((s.openid for s in staff), text, "escalation")
+        facts = Facts(number=number, item=item, village=village, person=mask_name(member), at=now, status="待安排", next_step="A岗未安排，请协助处理")
+        notices += to_all((s.openid for s in staff), text, NoticeKind.ESCALATED, facts)
     return notices
 
 
@@ -154,7 +165,8 @@ def calendar_reminder(db: Session, now: dt.datetime, calendar: WorkCalendar) -> 
     if not claim(db, "calendar", years[0], f"week-{iso.year}-{iso.week:02d}", now):
         return ()
     text = texts.CALENDAR_MISSING.format(years="、".join(map(str, years)))
-    return to_all((s.openid for s in county_staff(db)), text, "calendar")
+    facts = Facts(number=str(years[0]), item="法定节假日安排", village="全县", at=now, status="待录入", next_step="国务院公布后录入节假日")
+    return to_all((s.openid for s in county_staff(db)), text, NoticeKind.CALENDAR, facts)
 
 
 # -- applications: 初审 by the village, then the town's review -----------------------------------------
@@ -173,7 +185,7 @@ def application_alerts(db: Session, now: dt.datetime, calendar: WorkCalendar, th
         if stage is None or not claim(db, "application", app.id, key, now):
             continue
         record(db, "application", app.id, f"deadline_{key}", SYSTEM, Channel.WORKER, at=now)
-        notices += _application_notices(db, app, stage, calendar)
+        notices += _application_notices(db, app, stage, calendar, now)
     return notices
 
 
@@ -182,20 +194,22 @@ def _open_applications(db: Session) -> list[Application]:
     return list(db.scalars(select(Application).where(Application.status.in_(OPEN_STATUSES), ~finished).order_by(Application.id)))
 
 
-def _application_notices(db: Session, app: Application, stage: Stage, calendar: WorkCalendar) -> tuple[Notice, ...]:
+def _application_notices(db: Session, app: Application, stage: Stage, calendar: WorkCalendar, now: dt.datetime) -> tuple[Notice, ...]:
     first = app.status == ApplicationStatus.VILLAGE_REVIEW.value
     matter = Tracked("application", app.id, app.number, app.village_id, app.stage_started_at, app.deadline, "救助申请", "完成初审" if first else "完成审核")
     if first or stage is Stage.COUNTY:
-        return _stage_notices(db, matter, stage, calendar)
+        return _stage_notices(db, matter, stage, calendar, now)
     village = db.get(Village, app.village_id)
     values = {"what": matter.what, "number": app.number, "village": village.name, "deadline": texts.when(app.deadline), "action": matter.action}
+    facts = _matter_facts(matter, village.name, stage, now)
+    b_facts = Facts(**{**facts.__dict__, "next_step": "A岗未办理，您可以接手"})
     holder = town_staff(db, app.town_id, {Role(app.assigned_post)})
     if stage is Stage.WARN:
         others = town_staff(db, app.town_id, {Role.TOWN_B}) if app.assigned_post == Role.TOWN_A.value else []
-        notices = to_all((s.openid for s in holder), texts.DEADLINE_WARN.format(**values), "deadline") + to_all((s.openid for s in others), TOWN_HALF_TIME_B.format(**values), "deadline")
+        notices = to_all((s.openid for s in holder), texts.DEADLINE_WARN.format(**values), NoticeKind.DEADLINE, facts) + to_all((s.openid for s in others), TOWN_HALF_TIME_B.format(**values), NoticeKind.DEADLINE, b_facts)
     else:
-        notices = to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A, Role.TOWN_B})), TOWN_OVERDUE.format(**values), "deadline")
-    return notices or to_all((s.openid for s in county_staff(db)), TOWN_OVERDUE.format(**values), "deadline")
+        notices = to_all((s.openid for s in town_staff(db, app.town_id, {Role.TOWN_A, Role.TOWN_B})), TOWN_OVERDUE.format(**values), NoticeKind.DEADLINE, facts)
+    return notices or to_all((s.openid for s in county_staff(db)), TOWN_OVERDUE.format(**values), NoticeKind.DEADLINE, facts)
 
 
 # -- the calendar changed: open deadlines move with it -------------------------------------------

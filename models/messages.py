@@ -14,7 +14,8 @@ from enum import Enum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from db.base import Base, IdPk, OpenId, Timestamp, utcnow
+from db.base import Base, IdPk, OpenId, Timestamp, as_utc, utcnow
+from policy.window import MESSAGE_TYPES, OPENING_EVENTS, Window
 from db.sql import insert_ignoring_conflicts
 
 
@@ -22,12 +23,14 @@ class Channel(str, Enum):
     REPLY = "reply"  # the passive reply to a message
     CUSTOMER_SERVICE = "customer_service"  # 客服消息, 48 h after the user's last message
     TEMPLATE = "template"  # 模板消息 (service notices)
+    SUBSCRIPTION = "subscription"  # 订阅通知 (long-term subscription, 政务民生 accounts)
 
 
 class OutboundStatus(str, Enum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after retries; visible to staff
+    FAILED = "failed"  # gave up after retries, or WeChat refused it; visible to staff
+    UNDELIVERABLE = "undeliverable"  # no channel WeChat allows: shown in 待办 and the back office
 
 
 class InboundMessage(Base):
@@ -54,6 +57,10 @@ class OutboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(24))
     kind: Mapped[str] = mapped_column(String(32), default="text")
     body_enc: Mapped[str] = mapped_column(Text)
+    #: the notice's typed facts (``models.notices.Facts`` as JSON), encrypted; None for replies
+    facts_enc: Mapped[str | None] = mapped_column(Text)
+    #: what was handed to WeChat outside the window (template, values, url), encrypted
+    payload_enc: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=OutboundStatus.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(255))
@@ -79,12 +86,14 @@ def record_outbound(
     kind: str = "text",
     status: OutboundStatus = OutboundStatus.PENDING,
     inbound_id: int | None = None,
+    facts_enc: str | None = None,
 ) -> OutboundMessage:
     row = OutboundMessage(
         openid=openid,
         channel=channel.value,
         kind=kind,
         body_enc=body_enc,
+        facts_enc=facts_enc,
         status=status.value,
         inbound_id=inbound_id,
         sent_at=utcnow() if status is OutboundStatus.SENT else None,
@@ -95,6 +104,28 @@ def record_outbound(
 
 def last_inbound_at(session: Session, openid: str) -> dt.datetime | None:
     return session.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.openid == openid))
+
+
+def window_of(session: Session, openid: str) -> Window:
+    """The user's customer-service window as WeChat counts it (``policy.window``)."""
+    opening = [f"event:{e}" for e in OPENING_EVENTS]
+    last_message = session.scalar(
+        select(func.max(InboundMessage.received_at)).where(InboundMessage.openid == openid, InboundMessage.msg_type.in_(MESSAGE_TYPES))
+    )
+    last_event = session.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.openid == openid, InboundMessage.msg_type.in_(opening)))
+    last_message, last_event = as_utc(last_message), as_utc(last_event)
+    return Window(
+        last_message, customer_service_sent_since(session, openid, last_message) if last_message else 0,
+        last_event, customer_service_sent_since(session, openid, last_event) if last_event else 0,
+    )
+
+
+def undeliverable(session: Session, openids: list[str] | None = None, limit: int = 50) -> list[OutboundMessage]:
+    """Notices no channel could carry, newest first (those to ``openids`` when given)."""
+    query = select(OutboundMessage).where(OutboundMessage.status.in_([OutboundStatus.UNDELIVERABLE.value, OutboundStatus.FAILED.value]))
+    if openids is not None:
+        query = query.where(OutboundMessage.openid.in_(openids or ["-"]))
+    return list(session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit)))
 
 
 def customer_service_sent_since(session: Session, openid: str, since: dt.datetime) -> int:

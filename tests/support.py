@@ -8,7 +8,7 @@ import re
 
 from rq.registry import ScheduledJobRegistry
 
-from bot.simclient import Delivery, WeChatServer
+from bot.simclient import Delivery, WeChatServer, acted
 from models.messages import outbound_for
 from core import context as worker_context
 from core.guarded import Job, Worker
@@ -76,6 +76,7 @@ class Chat:
         return self.app.extensions["jzt.context"]
 
     def post(self, delivery: Delivery):
+        acted(self.ctx, delivery, self.clock() if self.clock else None)
         return self.client.post(delivery.url, data=delivery.body, content_type="text/xml")
 
     def reply_of(self, response) -> str:

@@ -10,6 +10,7 @@ from rq import Queue, Retry
 
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
+from models.notices import Facts, NoticeKind
 from core.context import Context, current
 from core.guarded import rq_job
 from workers.message_log import flush_message_log
@@ -72,7 +73,7 @@ def dialogue_idle(openid: str, token: str, text: str, flow: str, version: int, s
     with ctx.Session.begin() as db:
         if draft_token(db, ctx.cipher, openid) != token:
             return "stale"
-        row = ctx.messenger.queue_text(db, openid, text, kind="reminder")
+        row = ctx.messenger.queue_text(db, openid, text, kind=NoticeKind.REMINDER.value, facts=Facts(item="您有一项没填完，回复继续", at=ctx.clock()))
     enqueue_send(ctx, row.id)
     ctx.queue("low").enqueue_at(dt.datetime.fromisoformat(expire_at), dialogue_expire, openid, token, flow, version, step, job_id=f"timer-expire-{openid}")
     return "reminded"

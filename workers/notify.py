@@ -6,16 +6,16 @@ from typing import Iterable
 
 from sqlalchemy.orm import Session
 
-from models.messages import Channel, record_outbound
 from models.notices import Notice
 from core.context import Context
 from workers.jobs import enqueue_sends
 
 
 def record_notices(ctx: Context, db: Session, notices: Iterable[Notice]) -> list[int]:
-    """Outbound rows for ``notices`` in this transaction, as ``Messenger.queue_text`` records one
-    (encrypted, channel chosen at delivery), with one flush for all; pass the ids to ``send``."""
-    rows = [record_outbound(db, n.openid, Channel.CUSTOMER_SERVICE, ctx.messenger.cipher.encrypt(n.text), kind=n.kind) for n in notices]
+    """Outbound rows for ``notices`` in this transaction, as ``Messenger.queue`` records one
+    (text and facts encrypted, channel chosen at delivery), with one flush for all; pass the ids
+    to ``send``."""
+    rows = [ctx.messenger.record(db, n.openid, n.text, kind=n.kind, facts=n.facts) for n in notices]
     if rows:
         db.flush()
     return [row.id for row in rows]

@@ -116,8 +116,7 @@ def _finish(call) -> str:
     turn = call.turn
     result = first_review(turn.db, turn.services.cipher, _chosen(call), _staff(call), surveyors=(call.data["surveyor_1"], call.data["surveyor_2"]),
                           findings=call.data["findings"], recommend=call.data["recommend"] == "pass", now=turn.now)
-    for notice in result.notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(result.notices)
     app = result.application
     return ANSWERS[result.outcome].format(number=app.number, advice=ADVICE[call.data["recommend"]], deadline=when(app.deadline) if app.deadline else "")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option, YesNo
 from conversations.steps import pick_one
+from models.notices import Facts, NoticeKind
 from models.catalogue.catalogue import recent_catalogue_of
 from models.requests.dispatch import withdraw_offers
 from models.catalogue.providers import Provider
@@ -76,10 +77,10 @@ def _cancel_finish(call) -> str:
         return TOO_LATE.format(number=request.number)
     notices = withdraw_offers(turn.db, request.id, turn.now)  # a provider with an open offer is told
     cancel_request(turn.db, request, turn.openid, turn.now)
-    for notice in notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(notices)
     if provider is not None and provider.openid:  # one who had accepted is told too
-        turn.notify(provider.openid, PROVIDER_TOLD.format(number=request.number, item=_item_name(call, request)), kind="cancel")
+        facts = Facts(number=request.number, item=_item_name(call, request), at=turn.now, status="已取消", next_step="居民已取消，无需上门")
+        turn.notify(provider.openid, PROVIDER_TOLD.format(number=request.number, item=_item_name(call, request)), kind=NoticeKind.CANCELLED.value, facts=facts)
     return CANCELLED.format(number=request.number)
 
 
@@ -112,8 +113,9 @@ def _rate_finish(call) -> str:
     if call.data["rating"] != "unsatisfied":
         return THANKS
     notice = SECRETARY_TOLD.format(number=request.number, item=_item_name(call, request), comment=f"：{comment}" if comment else "")
+    facts = Facts(number=request.number, item=_item_name(call, request), at=call.turn.now, status="不满意", next_step="居民不满意，请重新安排")
     for openid in responsible_openids(call.turn.db, request.village_id):
-        call.turn.notify(openid, notice, kind="reopened")
+        call.turn.notify(openid, notice, kind=NoticeKind.REOPENED.value, facts=facts)
     return REOPENED
 
 

@@ -11,6 +11,7 @@ from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, Option
 from conversations.steps import pick_one
 from models.applications import create_from_lead
+from models.notices import Facts, NoticeKind
 from models.leads import Lead, LeadStatus, close_lead, open_leads, reporters_to_tell
 from models.staff.staff import Role, staff_by_openid
 
@@ -78,15 +79,15 @@ def _finish(call) -> str:
         close_lead(turn.db, lead, LeadStatus.VERIFIED, None, actor, turn.now)
         application, notices = create_from_lead(turn.db, turn.services.cipher, lead.id, staff.id, turn.now)
         close_lead(turn.db, lead, LeadStatus.CONVERTED, None, actor, turn.now)
-        for notice in notices:
-            turn.notify(notice.openid, notice.text, kind=notice.kind)
+        turn.notify_all(notices)
         reply = CONVERTED.format(number=application.number)
     else:
         close_lead(turn.db, lead, LeadStatus.CLOSED, reason, actor, turn.now)
         reply = CLOSED.format(number=lead.number)
     if verdict != "convert":  # (a converted lead's reporters are told by the application)
+        facts = Facts(number=lead.number, item="您报告的情况", at=turn.now, status="已核实", next_step="谢谢您的关心")
         for openid in reporters_to_tell(turn.db, turn.services.cipher, lead):
-            turn.notify(openid, REPORTER_TOLD[verdict].format(number=lead.number, reason=reason or ""), kind="lead")
+            turn.notify(openid, REPORTER_TOLD[verdict].format(number=lead.number, reason=reason or ""), kind=NoticeKind.PROGRESS.value, facts=facts)
     return reply
 
 

@@ -75,8 +75,7 @@ def _finish(call) -> str:
     result = offer_to(turn.db, request.id, int(call.data["provider"]), turn.now, load_work_calendar(turn.db), load_thresholds(turn.db), turn.services.cipher, f"staff:{_staff(call).id}")
     if result.outcome is not DispatchOutcome.OFFERED:
         return TOO_LATE.format(number=request.number)
-    for notice in result.notices:
-        turn.notify(notice.openid, notice.text, kind=notice.kind)
+    turn.notify_all(result.notices)
     return DONE_TEXT.format(number=request.number, provider=turn.db.get(Provider, result.provider_id).name, deadline=when(result.deadline))
 
 

@@ -11,7 +11,8 @@ from conversations.engine import DONE, Flow, Step
 from conversations.parsers import Choice, FreeText, LocationAnswer, Option, YesNo
 from models.areas import village_names
 from models.calendar import as_utc, load_work_calendar, local
-from models.notices import when
+from models.households.households import mask_name
+from models.notices import Facts, NoticeKind, when
 from models.catalogue.catalogue import load_thresholds
 from models.leads import report
 from models.households.residents import has_consented
@@ -120,8 +121,10 @@ def _finish(call) -> str:
         urgent="·紧急" if lead.urgent else "", number=lead.number, place=_place(call), subject=call.data["who"], address=_address(call),
         situations="、".join(_situation_label(s) for s in lead.situations), deadline=when(lead.deadline),
     )
+    facts = Facts(number=lead.number, item="线索核实", village=_place(call), person=mask_name(call.data["who"]), deadline=lead.deadline, at=turn.now,
+                  status="待核实", next_step="紧急，请尽快核实" if lead.urgent else "请在期限前核实")
     for openid in responsible_openids(turn.db, village_id):
-        turn.notify(openid, notice, kind="lead")
+        turn.notify(openid, notice, kind=NoticeKind.LEAD.value, facts=facts)
     return DONE_TEXT.format(place=_place(call), number=lead.number, merged=MERGED if merged else "")
 
 

@@ -17,6 +17,7 @@ from conversations.steps import pick_one
 from models.calendar import as_utc, load_work_calendar, local
 from models.catalogue.catalogue import load_catalogue, load_thresholds
 from models.households.households import mask_name, member_facts
+from models.notices import Facts, NoticeKind
 from models.leads import report
 from policy.eligibility import Eligible, check
 from models.requests.requests import create_request
@@ -154,8 +155,10 @@ def _act_on_problem(call, visit: Visit, problem: str, notes: str | None) -> list
                      latitude=household.latitude, longitude=household.longitude, situations=[problem], details=notes, urgent=True, deadline=deadline, now=turn.now)
     lead.household_id = household.id
     label = next(o.label for o in PROBLEMS if o.key == problem)
+    facts = Facts(number=lead.number, item=f"探访发现：{label}", village=household.village.name, person=mask_name(visit.member.name), deadline=lead.deadline,
+                  at=turn.now, status="待核实", next_step="紧急，请尽快处理")
     for openid in responsible_openids(turn.db, household.village_id):
-        turn.notify(openid, f"【探访发现·紧急】{lead.number}：{household.village.name} {visit.member.name}，{label}。{notes or ''}请尽快处理。", kind="lead")
+        turn.notify(openid, f"【探访发现·紧急】{lead.number}：{household.village.name} {visit.member.name}，{label}。{notes or ''}请尽快处理。", kind=NoticeKind.LEAD.value, facts=facts)
     replies = [LEAD_MADE.format(number=lead.number)]
     code = PROBLEM_ITEM.get(problem)
     catalogue = load_catalogue(turn.db)

@@ -32,7 +32,7 @@ from models.audit import Channel, record
 from models.calendar import as_utc, local
 from models.households.households import Household, Member, mask_name
 from models.leads import Lead, LeadStatus
-from models.notices import Notice, to_all
+from models.notices import Facts, Notice, NoticeKind, to_all
 from policy.groups import TargetGroup
 from policy.thresholds import Thresholds
 from policy.visits import escalation_cutoff, schedule_horizon, urgent_visit_due, visit_interval_months
@@ -159,9 +159,10 @@ def schedule_urgent_visit(db: Session, member_id: int, now: dt.datetime, calenda
     record(db, "visit", visit_id, "urgent_scheduled", "system", Channel.WORKER, at=now, member_id=member_id, due=due.isoformat())
     village = db.get(Village, village_id)
     text = texts.VISIT_URGENT.format(who=mask_name(member.name), village=village.name, deadline=texts.when(due))
+    facts = Facts(number=f"T{visit_id}", item="紧急探访", village=village.name, person=mask_name(member.name), deadline=due, at=now, status="紧急", next_step="请在期限前上门探访")
     recipients = [db.get(Staff, staff_id).openid] if staff_id else []
     recipients += [s.openid for s in village_staff(db, village_id, {Role.SECRETARY})]
-    return UrgentVisit(visit_id, due, True, to_all(recipients, text, "visit"))
+    return UrgentVisit(visit_id, due, True, to_all(recipients, text, NoticeKind.VISIT_URGENT, facts))
 
 
 # -- reminders --------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def visit_reminders(db: Session, today: dt.date, calendar: WorkCalendar, thresho
     soon = _flag(db, Visit.reminded_before, Visit.status.in_(NOT_STARTED), Visit.staff_id.is_not(None), Visit.due_date >= today, Visit.due_date <= today + dt.timedelta(days=thresholds.visit_remind_days_before))
     late = _flag(db, Visit.reminded_overdue, Visit.status.in_(NOT_STARTED), Visit.staff_id.is_not(None), Visit.due_date < today)
     escalated = _flag(db, Visit.escalated, Visit.status.in_(NOT_STARTED), Visit.due_date <= escalation_cutoff(today, calendar, thresholds))
-    notices = _per_volunteer(db, soon, texts.VISIT_DUE_SOON) + _per_volunteer(db, late, texts.VISIT_OVERDUE)
+    notices = _per_volunteer(db, soon, texts.VISIT_DUE_SOON, NoticeKind.VISIT_DUE) + _per_volunteer(db, late, texts.VISIT_OVERDUE, NoticeKind.VISIT_OVERDUE)
     return notices + _per_secretary(db, escalated, thresholds.visit_escalate_workdays)
 
 
@@ -200,13 +201,24 @@ def _lines(rows, with_staff: bool = False) -> str:
     return "\n".join(shown)
 
 
-def _per_volunteer(db: Session, ids: list[int], template: str) -> tuple[Notice, ...]:
+VISIT_STATUS = {NoticeKind.VISIT_DUE: "即将到期", NoticeKind.VISIT_OVERDUE: "已逾期"}
+
+
+def visit_facts(rows, kind: NoticeKind, village: str = "", next_step: str = "点开查看并签到") -> Facts:
+    """The first (most urgent) visit's number, person and due day; the others counted."""
+    first = rows[0]
+    person = mask_name(first[3]) + (f"等{len(rows)}户" if len(rows) > 1 else "")
+    due = texts.day_start_of(first[1])
+    return Facts(number=f"T{first[0]}", item="探访", village=village, person=person, deadline=due, status=VISIT_STATUS[kind], next_step=next_step)
+
+
+def _per_volunteer(db: Session, ids: list[int], template: str, kind: NoticeKind) -> tuple[Notice, ...]:
     if not ids:
         return ()
     by_staff = defaultdict(list)
     for row in _visit_lines(db, ids):
         by_staff[row[5]].append(row)
-    return tuple(Notice(openid, template.format(lines=_lines(rows)), "visit") for openid, rows in by_staff.items() if openid)
+    return tuple(Notice(openid, template.format(lines=_lines(rows)), kind.value, visit_facts(rows, kind)) for openid, rows in by_staff.items() if openid)
 
 
 def _per_secretary(db: Session, ids: list[int], workdays: int) -> tuple[Notice, ...]:
@@ -219,7 +231,8 @@ def _per_secretary(db: Session, ids: list[int], workdays: int) -> tuple[Notice, 
     for village_id, rows in by_village.items():
         village = db.get(Village, village_id)
         text = texts.VISIT_ESCALATED.format(village=village.name, workdays=workdays, lines=_lines(rows, with_staff=True))
-        notices += to_all((s.openid for s in village_staff(db, village_id, {Role.SECRETARY})), text, "visit")
+        facts = visit_facts(rows, NoticeKind.VISIT_OVERDUE, village.name, "请督促安排探访")
+        notices += to_all((s.openid for s in village_staff(db, village_id, {Role.SECRETARY})), text, NoticeKind.VISIT_OVERDUE, facts)
     return notices
 
 
@@ -241,7 +254,8 @@ def daily_digests(db: Session, now: dt.datetime, thresholds: Thresholds) -> tupl
         c = counts.get(village_id)
         if not c or not any(c.values()) or not claim(db, "staff", staff_id, f"digest-{today.isoformat()}", now):
             continue
-        notices.append(Notice(openid, texts.DIGEST.format(village=village_name, today=texts.day(today), days=thresholds.visit_remind_days_before, **c), "digest"))
+        facts = Facts(number=f"{today:%Y%m%d}", item=f"到期{c['soon']}户 逾期{c['late']}户 线索{c['leads']}条", village=village_name, at=now, next_step="点开查看本村待办")
+        notices.append(Notice(openid, texts.DIGEST.format(village=village_name, today=texts.day(today), days=thresholds.visit_remind_days_before, **c), NoticeKind.DIGEST.value, facts))
     return tuple(notices)
 
 

@@ -1,19 +1,14 @@
-"""Settings, the simulator's reach, the messenger's WeChat rules, the shared access token."""
+"""Settings, the simulator's reach, the shared access token (the messenger: tests/notices)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import create_app
 from core.config import ConfigError, Settings
-from core.messenger import Messenger, OutsideWindow
 from core.wechat_api import SharedTokenClient
-from models.messages import OutboundMessage, OutboundStatus
-from workers.message_log import flush_message_log
 
 
 def test_production_names_every_missing_secret():
@@ -52,74 +47,6 @@ def test_simulator_offers_plain_deliveries_to_a_plain_mode_account(client, ctx):
     assert "明文模式" in client.get("/simulator").get_data(as_text=True)
     response = client.post("/simulator/send?mode=plain", json={"openid": "o_sim", "text": "你好"})
     assert response.status_code == 200 and "求助" in response.get_json()["reply"]
-
-
-# -- the messenger ---------------------------------------------------------------------------
-
-
-class FakeTransport:
-    def __init__(self, refuse_cs: bool = False):
-        self.sent: list[tuple[str, str]] = []
-        self.refuse_cs = refuse_cs
-
-    def send_text(self, openid, text):
-        if self.refuse_cs:
-            raise OutsideWindow(45015)
-        self.sent.append(("cs", text))
-
-    def send_template(self, openid, template_id, text):
-        self.sent.append(("template", text))
-
-
-def _send(ctx, messenger, openid, text, now):
-    with ctx.Session.begin() as db:
-        row = messenger.queue_text(db, openid, text)
-    with ctx.Session.begin() as db:
-        status = messenger.deliver(db, row.id, now)
-    return status
-
-
-def _said_something(chat, openid):
-    chat.say(openid, "你好")
-    flush_message_log()  # the send job writes the log before it looks at the 48-hour window
-
-
-def test_customer_service_within_48_hours_at_most_five_then_template(chat, ctx):
-    transport = FakeTransport()
-    messenger = Messenger(ctx.cipher, transport, template_id="tpl-1")
-    _said_something(chat, "o_window")
-    now = ctx.clock()
-    for n in range(6):
-        assert _send(ctx, messenger, "o_window", f"通知{n}", now) is OutboundStatus.SENT
-    assert [kind for kind, _ in transport.sent] == ["cs"] * 5 + ["template"]
-    assert _send(ctx, messenger, "o_window", "两天后", now + dt.timedelta(hours=49)) is OutboundStatus.SENT
-    assert transport.sent[-1][0] == "template"
-
-
-def test_outside_the_window_without_a_template_is_recorded_as_failed(ctx):
-    messenger = Messenger(ctx.cipher, FakeTransport(), template_id="")
-    assert _send(ctx, messenger, "o_silent", "通知", ctx.clock()) is OutboundStatus.FAILED
-    with ctx.Session() as db:
-        row = db.scalar(select(OutboundMessage).where(OutboundMessage.openid == "o_silent"))
-        assert "45015" in row.error
-
-
-def test_wechat_refusing_a_customer_service_message_falls_back_to_the_template(chat, ctx):
-    transport = FakeTransport(refuse_cs=True)
-    _said_something(chat, "o_refused")
-    assert _send(ctx, Messenger(ctx.cipher, transport, "tpl-1"), "o_refused", "通知", ctx.clock()) is OutboundStatus.SENT
-    assert transport.sent == [("template", "通知")]
-
-
-def test_delivery_is_idempotent(chat, ctx):
-    transport = FakeTransport()
-    messenger = Messenger(ctx.cipher, transport, "tpl-1")
-    with ctx.Session.begin() as db:
-        row = messenger.queue_text(db, "o_twice", "一次")
-    for _ in range(3):
-        with ctx.Session.begin() as db:
-            messenger.deliver(db, row.id)
-    assert len(transport.sent) == 1
 
 
 # -- the access token ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from models.requests.dispatch.offering import SYSTEM
 from models.requests.dispatch.outcomes import AnswerOutcome, AnswerResult, ExpiryResult
 from models.requests.dispatch.queries import CLOSED, lock_request, provider_contacts
 from models.households.households import mask_name
-from models.notices import Notice, to_all
+from models.notices import Facts, Notice, NoticeKind, to_all
 from models.requests.requests import Offer, OfferStatus, RequestStatus, ServiceRequest
 from models.households.residents import residents_of_member
 from models.staff.staff import Role, village_staff
@@ -38,7 +38,7 @@ def accept_offer(db: Session, now: dt.datetime, offer_id: int | None = None, *, 
         .values(status=RequestStatus.ACCEPTED.value, provider_id=offer.provider_id, assigned_at=now)
     )
     record(db, "request", info.id, "accepted", f"provider:{offer.provider_id}", channel, at=now, offer_id=offer.id)
-    return AnswerResult(AnswerOutcome.ACCEPTED, info.id, offer.id, _accepted_notices(db, info, offer.provider_id))
+    return AnswerResult(AnswerOutcome.ACCEPTED, info.id, offer.id, _accepted_notices(db, info, offer.provider_id, now))
 
 
 def decline_offer(db: Session, now: dt.datetime, offer_id: int | None = None, *, request_id: int | None = None, provider_id: int | None = None, reason: str | None = None, channel: Channel = Channel.WECHAT) -> AnswerResult:
@@ -65,7 +65,8 @@ def withdraw_offers(db: Session, request_id: int, now: dt.datetime) -> tuple[Not
     notices: tuple[Notice, ...] = ()
     for provider_id in rows:
         record(db, "request", request_id, "offer_withdrawn", SYSTEM, Channel.WORKER, at=now, provider_id=provider_id)
-        notices += to_all(_contacts(db, provider_id)[1], texts.OFFER_WITHDRAWN.format(number=info.number, item=info.item_name))
+        facts = Facts(number=info.number, item=info.item_name, at=now, status="已取消", next_step="居民已取消，无需上门")
+        notices += to_all(_contacts(db, provider_id)[1], texts.OFFER_WITHDRAWN.format(number=info.number, item=info.item_name), NoticeKind.CANCELLED, facts)
     return notices
 
 
@@ -116,12 +117,14 @@ def _expire_one(db, info, offer: Offer, now) -> AnswerResult:
     return AnswerResult(AnswerOutcome.EXPIRED, info.id, offer.id, redispatch=True)
 
 
-def _accepted_notices(db, info, provider_id: int) -> tuple[Notice, ...]:
+def _accepted_notices(db, info, provider_id: int, now: dt.datetime) -> tuple[Notice, ...]:
     provider, _ = _contacts(db, provider_id)
+    resident_facts = Facts(number=info.number, item=info.item_name, at=now, status="已接单", next_step=f"{provider}会联系您")
+    secretary_facts = Facts(number=info.number, item=info.item_name, village=info.village_name, person=mask_name(info.member_name), at=now, status="已接单", next_step=f"{provider}接单")
     resident = texts.ACCEPTED_RESIDENT.format(provider=provider, number=info.number, item=info.item_name)
     secretary = texts.ACCEPTED_SECRETARY.format(village=info.village_name, who=mask_name(info.member_name), item=info.item_name, number=info.number, provider=provider)
     secretaries = village_staff(db, info.village_id, {Role.SECRETARY})
-    return to_all(residents_of_member(db, info.member_id), resident, "progress") + to_all((s.openid for s in secretaries), secretary, "dispatch")
+    return to_all(residents_of_member(db, info.member_id), resident, NoticeKind.PROGRESS, resident_facts) + to_all((s.openid for s in secretaries), secretary, NoticeKind.ASSIGNED, secretary_facts)
 
 
 # -- time-outs --------------------------------------------------------------------------------
@@ -146,14 +149,15 @@ def expire_offers(db: Session, now: dt.datetime) -> ExpiryResult:
     notices: tuple[Notice, ...] = ()
     for offer_id, request_id, provider_id in rows:
         record(db, "request", request_id, "offer_expired", SYSTEM, Channel.WORKER, at=now, offer_id=offer_id, provider_id=provider_id)
-        notices += _expired_notices(db, request_id, provider_id)
+        notices += _expired_notices(db, request_id, provider_id, now)
     return ExpiryResult(tuple(sorted({r for _, r, _ in rows})), notices)
 
 
-def _expired_notices(db, request_id: int, provider_id: int) -> tuple[Notice, ...]:
+def _expired_notices(db, request_id: int, provider_id: int, now: dt.datetime) -> tuple[Notice, ...]:
     number, item = db.execute(select(ServiceRequest.number, ServiceItem.name).join(ServiceItem).where(ServiceRequest.id == request_id)).one()
     openids = _contacts(db, provider_id)[1]
-    return to_all(openids, texts.OFFER_EXPIRED.format(number=number, item=item), "dispatch")
+    facts = Facts(number=number, item=item, at=now, status="已转派", next_step="超过接单时限，无需上门")
+    return to_all(openids, texts.OFFER_EXPIRED.format(number=number, item=item), NoticeKind.OFFER_EXPIRED, facts)
 
 
 def _contacts(db: Session, provider_id: int) -> tuple[str, list[str]]:

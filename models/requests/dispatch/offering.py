@@ -18,7 +18,7 @@ from db.crypto import DataCipher
 from models.requests.dispatch.outcomes import DispatchOutcome, DispatchResult
 from models.requests.dispatch.queries import FAILED, LIVE, Pool, address, candidate_pools, county_staff, histories, lock_request, provider_contacts
 from models.households.households import mask_address, mask_name
-from models.notices import to_all
+from models.notices import Facts, NoticeKind, to_all
 from policy.matching import ProviderCandidate, choose_provider, offer_deadline, offers_exhausted, rank_providers
 from policy.thresholds import Thresholds
 from policy.workdays import WorkCalendar
@@ -170,7 +170,8 @@ def _write_offers(db: Session, chosen, now, calendar, thresholds, cipher) -> lis
         offer_id = offer_ids[info.id]
         record(db, "request", info.id, "offered", SYSTEM, Channel.WORKER, at=now, provider_id=pid, offer_id=offer_id, deadline=deadline.isoformat())
         text = texts.OFFER.format(number=info.number, item=info.item_name, place=mask_address(address(info, cipher)), who=mask_name(info.member_name), deadline=texts.when(deadline))
-        notices = to_all(contacts.get(pid, ("", []))[1], text, "dispatch")
+        facts = Facts(number=info.number, item=info.item_name, village=info.village_name, person=mask_name(info.member_name), deadline=deadline, at=now, next_step="点开详情接单或拒单")
+        notices = to_all(contacts.get(pid, ("", []))[1], text, NoticeKind.NEW_OFFER, facts)
         results.append(DispatchResult(DispatchOutcome.OFFERED, info.id, offer_id, pid, deadline, notices, warning))
     return results
 
@@ -187,7 +188,9 @@ def escalate(db: Session, info, now: dt.datetime, reason: str) -> DispatchResult
     claim(db, "request", info.id, stage, now)
     town_text = texts.ESCALATED_TOWN.format(number=info.number, village=info.village_name, who=mask_name(info.member_name), item=info.item_name, reason=reason)
     resident_text = texts.ESCALATED_RESIDENT.format(number=info.number, item=info.item_name)
-    notices = to_all((s.openid for s in staff), town_text, "escalation") + to_all(residents_of_member(db, info.member_id), resident_text, "progress")
+    town_facts = Facts(number=info.number, item=info.item_name, village=info.village_name, person=mask_name(info.member_name), at=now, status="待安排", next_step="无人接单，请安排服务机构")
+    resident_facts = Facts(number=info.number, item=info.item_name, at=now, status="转乡镇", next_step="乡镇工作人员会尽快联系您")
+    notices = to_all((s.openid for s in staff), town_text, NoticeKind.ESCALATED, town_facts) + to_all(residents_of_member(db, info.member_id), resident_text, NoticeKind.PROGRESS, resident_facts)
     return DispatchResult(DispatchOutcome.ESCALATED, info.id, notices=notices)
 
 
@@ -220,7 +223,8 @@ def offer_to(db: Session, request_id: int, provider_id: int, now: dt.datetime, c
     record(db, "request", request_id, "reassigned", actor, Channel.WECHAT, at=now, provider_id=provider_id, released=list(released))
     withdrawn = texts.OFFER_WITHDRAWN.format(number=info.number, item=info.item_name)
     contacts = provider_contacts(db, set(released))
-    notices = tuple(n for pid in released for n in to_all(contacts.get(pid, ("", []))[1], withdrawn, "dispatch"))
+    facts = Facts(number=info.number, item=info.item_name, at=now, status="已撤单", next_step="已改派他人，无需上门")
+    notices = tuple(n for pid in released for n in to_all(contacts.get(pid, ("", []))[1], withdrawn, NoticeKind.OFFER_WITHDRAWN, facts))
     [result] = _write_offers(db, [(info, provider_id)], now, calendar, thresholds, cipher)
     return replace(result, notices=notices + result.notices)
 
