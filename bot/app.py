@@ -8,7 +8,8 @@ import sys
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import admin, cli, simulator, webhook
+from bot import admin, cli, pages, simulator, webhook
+from bot.pages import dev as pages_dev
 from core import logs
 from core.config import Settings
 from bot.delivery import DeliveryGuard
@@ -46,8 +47,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(pages.bp)
     if settings.is_dev:
         app.register_blueprint(simulator.bp)
+        app.register_blueprint(pages_dev.bp)
     cli.init_app(app)
 
     intents.warm_up()  # load the segmenter now, not during the first user's turn

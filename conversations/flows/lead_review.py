@@ -72,8 +72,11 @@ def _verdict_prompt(call) -> str:
 
 
 def _finish(call) -> str:
-    turn, lead, staff = call.turn, _lead(call), _staff(call)
-    verdict, reason = call.data["verdict"], call.data.get("reason")
+    return settle(call.turn, _lead(call), _staff(call), call.data["verdict"], call.data.get("reason"))
+
+
+def settle(turn, lead: Lead, staff, verdict: str, reason: str | None) -> str:
+    """核实 itself, for this dialogue and the 待办 page: ``verdict`` is convert, handled or unfounded."""
     actor = f"staff:{staff.id}"
     if verdict == "convert":
         close_lead(turn.db, lead, LeadStatus.VERIFIED, None, actor, turn.now)

@@ -71,8 +71,12 @@ def _listing(options) -> str:
 def _finish(call) -> str:
     if not call.data["sure"]:
         return NOT_DONE
-    turn, request = call.turn, _request(call)
-    result = offer_to(turn.db, request.id, int(call.data["provider"]), turn.now, load_work_calendar(turn.db), load_thresholds(turn.db), turn.services.cipher, f"staff:{_staff(call).id}")
+    return reassign(call.turn, _request(call), int(call.data["provider"]), _staff(call))
+
+
+def reassign(turn, request: ServiceRequest, provider_id: int, staff) -> str:
+    """改派 itself, for this dialogue and the 待办 page: the request to ``provider_id``."""
+    result = offer_to(turn.db, request.id, provider_id, turn.now, load_work_calendar(turn.db), load_thresholds(turn.db), turn.services.cipher, f"staff:{staff.id}")
     if result.outcome is not DispatchOutcome.OFFERED:
         return TOO_LATE.format(number=request.number)
     turn.notify_all(result.notices)
