@@ -95,37 +95,20 @@ def wechat_group() -> None:
     pass
 
 
-#: the custom menu: elderly users tap more easily than they type
-MENU = {
-    "button": [
-        {"type": "click", "name": "求助", "key": "MENU_REQUEST"},
-        {"type": "click", "name": "报告", "key": "MENU_REPORT"},
-        {
-            "name": "我的",
-            "sub_button": [
-                {"type": "click", "name": "进度", "key": "MENU_PROGRESS"},
-                {"type": "click", "name": "绑定", "key": "MENU_BIND"},
-                {"type": "click", "name": "帮助", "key": "MENU_HELP"},
-            ],
-        },
-    ]
-}
-
-
-@wechat_group.command("menu", help="Install the custom menu (求助 / 报告 / 我的) through the WeChat API.")
-@click.option("--show", is_flag=True, help="Print the menu instead of installing it.")
+@wechat_group.command("menu", help="Install the menus: the default one (求助 / 报告 / 我的) and one per staff role (个性化菜单 by user tag).")
+@click.option("--show", is_flag=True, help="Print the menus' JSON instead of installing them.")
 def wechat_menu(show: bool) -> None:
     import json
 
-    from core.wechat_api import SharedTokenClient
+    from core import menus
 
-    if show:
-        click.echo(json.dumps(MENU, ensure_ascii=False, indent=2))
-        return
     ctx = _ctx()
-    client = SharedTokenClient(ctx.settings.wechat_app_id, ctx.settings.wechat_app_secret, ctx.redis)
-    client.menu.create(MENU)
-    click.echo("menu installed")
+    base = ctx.settings.public_url
+    if show:
+        click.echo(json.dumps({"default": menus.default_menu(base), **menus.staff_menus(base)}, ensure_ascii=False, indent=2))
+        return
+    installed = menus.install(ctx.account, base)
+    click.echo("menus installed: default, " + ", ".join(f"{key} (menu {menu_id})" for key, menu_id in installed.items()))
 
 
 @click.command("chat", help="Chat with the bot in the terminal, through the real /wechat path.")

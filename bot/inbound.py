@@ -29,7 +29,7 @@ from models.households.residents import bindings_of
 from models.visits.schedule import schedule_urgent_visit
 from workers import message_log
 from workers.dispatch import enqueue_dispatch
-from workers.jobs import enqueue_send, schedule_dialogue_timer
+from workers.jobs import enqueue_send, enqueue_tag, schedule_dialogue_timer
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,9 @@ class Services:
 
     def enqueue_send(self, outbound_id: int) -> bool:
         return enqueue_send(self.ctx, outbound_id)
+
+    def enqueue_tag(self, staff_id: int) -> bool:
+        return enqueue_tag(self.ctx, staff_id)
 
     def enqueue_dispatch(self, request_id: int) -> bool:
         return enqueue_dispatch(self.ctx, request_id)

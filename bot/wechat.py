@@ -278,7 +278,7 @@ def _to_user_input(message: BaseMessage) -> UserInput:
         return UserInput(InputKind.LINK, _text(message.title))
     if kind == "event":
         event = _text(message.event)
-        if event == "click":
+        if event in ("click", "location_select"):  # a menu tap (签到 sends the position next)
             return UserInput(InputKind.MENU, _text(message.key))
         if event == "location":
             return UserInput(InputKind.EVENT, "location", location=Location(float(message.latitude), float(message.longitude)))

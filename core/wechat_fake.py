@@ -186,7 +186,7 @@ class FakeWeChat:
         return {int(t) for t in self.redis.smembers(self._key("user-tags", openid))}
 
     def create_menu(self, menu: dict) -> None:
-        from bot.menus import problems
+        from core.menus import problems
 
         found = problems(menu)
         if found:
@@ -195,7 +195,7 @@ class FakeWeChat:
         self.redis.delete(self._key("conditional"))
 
     def add_conditional_menu(self, menu: dict) -> int:
-        from bot.menus import problems
+        from core.menus import problems
 
         if not self.redis.exists(self._key("menu")):
             raise FakeError(65303, "there is no default menu")

@@ -11,6 +11,8 @@ from models.leads import LeadStatus, open_leads
 from models.notices import day, when
 from models.requests.requests import village_referrals, village_requests
 from models.staff.staff import Role
+from models.undelivered import for_village
+from policy.display import one_line
 from models.visits.visits import overdue_visits
 
 WORDS = {"待办", "待办事项", "我的待办", "村里待办"}
@@ -27,6 +29,8 @@ VISITS = "【逾期探访】"
 VISIT_LINE = "· T{id} {who}，应于{due}探访{volunteer}"
 REFERRALS = "【待转介】"
 REFERRAL_LINE = "· {number} 转{department}，{deadline}前转交"
+UNDELIVERED = "【没能送达的通知】（微信没能送到本人，请电话或上门告知）"
+UNDELIVERED_LINE = "· {at} {text}"
 FOOTER = "改派服务单回复“改派”；核实线索回复“核实”。"
 SITUATION = {"alone_unseen": "独居老人多日未见", "ill_no_care": "生病无人照顾", "unsafe_house": "房屋危险", "child_alone": "儿童无人照看", "no_food": "吃不上饭", "other": "其他"}
 
@@ -42,7 +46,8 @@ def on_todo(turn: Turn) -> Answer | None:
 
 def todo(turn: Turn, staff) -> str:
     village = staff.village
-    sections = [_requests(turn, village.id), _leads(turn, village.id), _applications(turn, village.id), _visits(turn, village.id), _referrals(turn, village.id)]
+    sections = [_requests(turn, village.id), _leads(turn, village.id), _applications(turn, village.id), _visits(turn, village.id), _referrals(turn, village.id),
+                _undelivered(turn, village.id)]
     lines = [line for section in sections for line in section]
     if not lines:
         return NOTHING.format(village=village.name)
@@ -70,6 +75,12 @@ def _visits(turn: Turn, village_id: int) -> list[str]:
     rows = overdue_visits(turn.db, village_id, local_today(turn.now))
     lines = [VISIT_LINE.format(id=v.id, who=v.member.name, due=day(v.due_date), volunteer="" if v.staff_id else "（未安排志愿者）") for v in rows]
     return [VISITS, *lines] if lines else []
+
+
+def _undelivered(turn: Turn, village_id: int) -> list[str]:
+    rows = for_village(turn.db, village_id, limit=5)
+    lines = [UNDELIVERED_LINE.format(at=when(m.created_at), text=one_line(turn.services.cipher.decrypt(m.body_enc))[:40]) for m in rows]
+    return [UNDELIVERED, *lines] if lines else []
 
 
 def _referrals(turn: Turn, village_id: int) -> list[str]:

@@ -47,6 +47,7 @@ def on_invite_code(turn: Turn) -> Answer | None:
             redis.expire(key, 2 * 86400)
         return Answer.say(REFUSED[outcome])
     role = Role(staff.role)
+    turn.after_commit.append(lambda staff_id=staff.id: turn.services.enqueue_tag(staff_id))  # their role's menu
     area = staff.village.full_name if staff.village else (staff.town.name if staff.town else "全县")
     return Answer.say(BOUND.format(area=area, role=role.label, name=staff.name, hint=HINTS[role]))
 

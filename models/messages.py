@@ -120,14 +120,6 @@ def window_of(session: Session, openid: str) -> Window:
     )
 
 
-def undeliverable(session: Session, openids: list[str] | None = None, limit: int = 50) -> list[OutboundMessage]:
-    """Notices no channel could carry, newest first (those to ``openids`` when given)."""
-    query = select(OutboundMessage).where(OutboundMessage.status.in_([OutboundStatus.UNDELIVERABLE.value, OutboundStatus.FAILED.value]))
-    if openids is not None:
-        query = query.where(OutboundMessage.openid.in_(openids or ["-"]))
-    return list(session.scalars(query.order_by(OutboundMessage.id.desc()).limit(limit)))
-
-
 def customer_service_sent_since(session: Session, openid: str, since: dt.datetime) -> int:
     return session.scalar(
         select(func.count(OutboundMessage.id)).where(

@@ -58,6 +58,29 @@ def enqueue_sends(ctx: Context, outbound_ids: list[int]) -> bool:
         return False
 
 
+def tag_staff(staff_id: int) -> str:
+    """Tag a staff member who just bound their WeChat, so the phone shows their role's menu."""
+    from core.menus import tag_staff as tag
+    from models.staff.staff import Role, Staff
+
+    ctx = current()
+    with ctx.Session() as db:
+        staff = db.get(Staff, staff_id)
+        if staff is None or not staff.openid:
+            return "gone"
+        tag_id = tag(ctx.account, staff.openid, Role(staff.role))
+    return f"tag {tag_id}" if tag_id is not None else "no menu"
+
+
+def enqueue_tag(ctx: Context, staff_id: int) -> bool:
+    try:
+        ctx.queue("low").enqueue(tag_staff, staff_id, job_id=f"tag-staff-{staff_id}", retry=SEND_RETRY, failure_ttl=7 * 86400)
+        return True
+    except RedisError:
+        log.warning("could not enqueue tagging staff %s", staff_id)
+        return False
+
+
 def schedule_dialogue_timer(ctx: Context, at: dt.datetime, args: tuple) -> None:
     """The user's idle timer: a newer turn's timer replaces the older one (same job id)."""
     try:
