@@ -31,10 +31,10 @@ def notice_url(public_url: str, secret_key: str, outbound_id: int) -> str:
     return f"{public_url.rstrip('/')}/m/n/{notice_token(secret_key, outbound_id)}"
 
 
-def read_notice_token(secret_key: str, token: str, max_age: int = NOTICE_DAYS * 86400) -> int:
+def read_notice_token(secret_key: str, token: str, max_age: int | None = None) -> int:
     """The outbound id in ``token``; ``LinkExpired`` or ``LinkInvalid`` otherwise."""
     try:
-        value = _signer(secret_key).loads(token, max_age=max_age)
+        value = _signer(secret_key).loads(token, max_age=NOTICE_DAYS * 86400 if max_age is None else max_age)
     except SignatureExpired:
         raise LinkExpired() from None
     except BadSignature:

@@ -142,3 +142,16 @@ def test_staff_pages_are_for_their_role(phone, county):
     assert phone(SECRETARY).open("/m/review").status_code == 403
     assert phone(TOWN_A).open("/m/review").status_code == 200
     assert phone(SECRETARY).open("/m/todo").status_code == 200
+
+
+def test_the_simulator_shows_what_the_phone_shows_and_opens_the_page_as_the_persona(app, county, ctx, chat):
+    request = _request(chat, ctx)
+    simulator = app.test_client()
+    inbox = simulator.get(f"/dev/inbox/{PROVIDER}").get_json()["messages"]
+    [offer] = [m for m in inbox if m["kind"] == "new_offer"]
+    assert offer["channel"] == "template" and offer["fields"][0] == {"label": "工单编号", "value": request.number}
+    assert offer["url"].startswith("http://localhost/m/n/")
+    frame = simulator.get(f"/simulator/phone?openid={PROVIDER}&path={urlparse(offer['url']).path}")
+    assert frame.status_code == 200 and 'width="375" height="667"' in frame.get_data(as_text=True)
+    page = simulator.get(urlparse(offer["url"]).path, follow_redirects=True)
+    assert page.status_code == 200 and "【新派单】" in page.get_data(as_text=True)
