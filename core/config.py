@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, fields, replace as _replace
 from typing import Mapping
 
+from models.notice_templates import TEMPLATES
+
 #: Dev defaults. Never used in production. The AES key is 43 characters as WeChat
 #: issues it; the data key is urlsafe base64 of 32 random bytes (every sub-key is derived from it).
 DEV_DEFAULTS: dict[str, str] = {
@@ -45,16 +47,12 @@ MESSAGE_MODES = ("safe", "compatible", "plain")
 
 
 def _dev_templates() -> str:
-    from models.notice_templates import TEMPLATES
-
     return ";".join(f"{title}=dev-tpl-{n}" for n, title in enumerate(TEMPLATES, 1))
 
 
 def parse_templates(raw: str) -> tuple[tuple[str, str], ...]:
     """``"派单提醒=id1;工单状态通知=id2"`` as pairs; a title WeChat's library (as this product
     fills it) does not have is a ConfigError."""
-    from models.notice_templates import TEMPLATES
-
     pairs = []
     for part in filter(None, (p.strip() for p in raw.replace("\n", ";").split(";"))):
         title, sep, template_id = (x.strip() for x in part.partition("="))

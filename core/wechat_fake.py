@@ -14,7 +14,7 @@ its state in Redis, so the web processes, the workers and the tests see one WeCh
 - subscription messages only to users who subscribed (else 43101), a ``thing`` over 20
   characters refused (47003);
 - the JS-SDK ticket (each fetch counted), OAuth codes (single use, 5 minutes), tags and the
-  personalised menus (checked against WeChat's limits, ``bot.menus.problems``).
+  personalised menus (checked against WeChat's limits, ``core.menus.problems``).
 
 ``shown(ref)`` is what the phone shows of an outbound message: ``channel``, ``title``,
 ``fields`` as displayed and ``url``; the dev inbox returns it.
@@ -31,10 +31,11 @@ from typing import Mapping
 
 from redis import Redis
 
+from core.menus import problems
 from core.messenger import NotSubscribed, OutsideWindow, Refused
 from models.notice_templates import CHARACTER_STRING, PHRASE, TEMPLATES, Rendered
-from policy.display import FIELD_LIMIT, one_line, shown_in_template
-from policy.window import Window
+from policy.display import FIELD_LIMIT, shown_in_template
+from policy.window import Window, opens_event_window
 
 PREFIX = "jzt:fake"
 SHOWN_TTL = 7 * 86400
@@ -67,8 +68,6 @@ class FakeWeChat:
         if act == "event:unsubscribe":
             self.redis.delete(self._key("window", openid))
             return
-        from policy.window import opens_event_window
-
         if act == "message":
             self.redis.hset(self._key("window", openid), mapping={"message": now.timestamp(), "since_message": 0})
         elif opens_event_window(act):
@@ -186,8 +185,6 @@ class FakeWeChat:
         return {int(t) for t in self.redis.smembers(self._key("user-tags", openid))}
 
     def create_menu(self, menu: dict) -> None:
-        from core.menus import problems
-
         found = problems(menu)
         if found:
             raise FakeError(40016, "; ".join(found))
@@ -195,8 +192,6 @@ class FakeWeChat:
         self.redis.delete(self._key("conditional"))
 
     def add_conditional_menu(self, menu: dict) -> int:
-        from core.menus import problems
-
         if not self.redis.exists(self._key("menu")):
             raise FakeError(65303, "there is no default menu")
         found = problems(menu, conditional=True)
@@ -226,4 +221,4 @@ def phone_text(shown: dict) -> str:
     return "\n".join(lines + ([f"→ {shown['url']}"] if shown.get("url") else []))
 
 
-__all__ = ["FakeError", "FakeWeChat", "phone_text", "one_line"]
+__all__ = ["FakeError", "FakeWeChat", "phone_text"]

@@ -10,7 +10,9 @@ from rq import Queue, Retry
 
 from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
+from core import menus
 from models.notices import Facts, NoticeKind
+from models.staff.staff import Role, Staff
 from core.context import Context, current
 from core.guarded import rq_job
 from workers.message_log import flush_message_log
@@ -58,17 +60,15 @@ def enqueue_sends(ctx: Context, outbound_ids: list[int]) -> bool:
         return False
 
 
+@rq_job
 def tag_staff(staff_id: int) -> str:
     """Tag a staff member who just bound their WeChat, so the phone shows their role's menu."""
-    from core.menus import tag_staff as tag
-    from models.staff.staff import Role, Staff
-
     ctx = current()
     with ctx.Session() as db:
         staff = db.get(Staff, staff_id)
         if staff is None or not staff.openid:
             return "gone"
-        tag_id = tag(ctx.account, staff.openid, Role(staff.role))
+        tag_id = menus.tag_staff(ctx.account, staff.openid, Role(staff.role))
     return f"tag {tag_id}" if tag_id is not None else "no menu"
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 from flask import Blueprint, abort, current_app, g, render_template, request
 from sqlalchemy.orm import Session
 
+from bot.inbound import Services
 from bot.pages import identity
 from conversations.inputs import UserInput
 from handlers.turn import Turn
@@ -86,8 +87,6 @@ def not_yours():
 def act(run: Callable[[Turn], str]) -> str:
     """Run ``run(turn)`` exactly as a chat turn runs the same command: one transaction, the
     use case's audit trail, notices queued in it and sent after commit. Returns the reply."""
-    from bot.inbound import Services
-
     c = ctx()
     turn = Turn(openid=me().openid, input=UserInput.typed(""), now=c.clock(), sessions=c.Session, services=Services(c))
     try:

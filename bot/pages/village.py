@@ -17,7 +17,7 @@ from models.catalogue.providers import providers_for
 from models.leads import LeadStatus, open_leads
 from models.requests.dispatch.offering import REASSIGNABLE
 from models.requests.requests import RequestStatus, ServiceRequest, find_by_number, holders, village_referrals, village_requests
-from models.staff.staff import Role
+from models.staff.staff import Role, Staff
 from models.undelivered import for_village
 from models.visits.visits import overdue_visits
 
@@ -56,9 +56,8 @@ def verify_lead(number: str):
     return _render(act(lambda turn: settle(turn, turn.db.get(type(lead), lead.id), my_staff_in(turn), verdict, reason)))
 
 
-def my_staff_in(turn):
-    from models.staff.staff import Staff
-
+def my_staff_in(turn) -> Staff:
+    """The page's staff member, read in the action's own transaction."""
     return turn.db.get(Staff, my_staff().id)
 
 
