@@ -125,7 +125,7 @@ def test_flask_db_seed_and_production_start_up_name_the_examples_still_in_force(
     assert "shipped examples" in output and "低保标准780元/人·月、全市人均住房面积40平方米" in output
     production = Settings.from_env({
         **DEV_DEFAULTS, "JZT_ENV": "production", "DATABASE_URL": base_settings.database_url, "REDIS_URL": base_settings.redis_url or "redis://127.0.0.1:6379/5",
-        "SECRET_KEY": "k" * 48, "WECHAT_NOTICE_TEMPLATE_ID": "tmpl",
+        "SECRET_KEY": "k" * 48, "WECHAT_TEMPLATES": "派单提醒=tmpl",
     })
     with caplog.at_level(logging.WARNING, logger="bot.app"):
         started = create_app(production, start_worker=False)
