@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     app.register_blueprint(pages.bp)
     if settings.is_dev:
         app.register_blueprint(simulator.bp)
+    if settings.is_dev and settings.transport != "wechat":  # WeChat's OAuth and JS-SDK played by the fake
         app.register_blueprint(pages_dev.bp)
     cli.init_app(app)
 

@@ -7,13 +7,18 @@
   signature checked against the shared ticket, as WeChat would; ``wx.getLocation`` answers the
   position the phone frame was given (``jzt_dev_position``, "lat,lng").
 - ``/simulator/phone``: a WeChat page in a 375×667 frame, as a persona.
+
+They speak for WeChat and for anyone holding a phone, so they exist only outside production
+with the WeChat fake as the transport, and answer only a browser on this machine: the peer and
+the ``Host`` it asked for are loopback and no proxy says it forwarded the request (else 404).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_from_directory
 
 from bot.demo import PERSONAS
 from core.wechat_api import TICKET_KEY, jsapi_signature
@@ -22,6 +27,26 @@ bp = Blueprint("dev", __name__, template_folder="templates")
 
 PHONE_COOKIE = "jzt_dev_phone"
 POSITION_COOKIE = "jzt_dev_position"
+
+
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+_FORWARDING = ("X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP", "Forwarded")
+
+
+@bp.before_request
+def _this_machine_only():
+    if not _from_this_machine(request.remote_addr, request.host, request.headers):
+        abort(404)
+
+
+def _from_this_machine(peer: str | None, host: str, headers) -> bool:
+    try:
+        if not ipaddress.ip_address(peer or "").is_loopback:
+            return False
+    except ValueError:
+        return False
+    name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]", 1)[0]
+    return name.lower() in _LOOPBACK_NAMES and not any(h in headers for h in _FORWARDING)
 
 
 def _ctx():

@@ -155,3 +155,31 @@ def test_the_simulator_shows_what_the_phone_shows_and_opens_the_page_as_the_pers
     assert frame.status_code == 200 and 'width="375" height="667"' in frame.get_data(as_text=True)
     page = simulator.get(urlparse(offer["url"]).path, follow_redirects=True)
     assert page.status_code == 200 and "【新派单】" in page.get_data(as_text=True)
+
+
+def test_the_wechat_stand_ins_answer_this_machine_only(client, county):
+    assert client.get("/dev/jweixin.js").status_code == 200
+    assert client.get("/dev/jweixin.js", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 404
+    assert client.get("/dev/jweixin.js", headers={"X-Forwarded-For": "10.1.2.3"}).status_code == 404
+    assert client.get("/dev/jweixin.js", headers={"Host": "jzt.example.gov.cn"}).status_code == 404
+
+
+def test_production_sends_the_phone_to_wechats_own_authorize_page(base_settings, engine, ctx):
+    from bot.app import create_app
+    from core.context import install
+
+    production = base_settings.replace(env="production", transport="wechat", public_url="https://jzt.example.gov.cn", secret_key="s" * 48,
+                                       redis_url=base_settings.redis_url or "redis://127.0.0.1:6379/15")
+    app = create_app(production, start_worker=False)
+    try:
+        client = app.test_client()
+        assert client.get("/dev/oauth/oauth2/authorize").status_code == 404 and client.get("/simulator/phone").status_code == 404
+        sent = client.get("/m/requests", base_url="https://jzt.example.gov.cn")
+        url = urlparse(sent.headers["Location"])
+        assert (url.scheme, url.netloc, url.path, url.fragment) == ("https", "open.weixin.qq.com", "/connect/oauth2/authorize", "wechat_redirect")
+        query = parse_qs(url.query)
+        assert query["scope"] == ["snsapi_base"] and query["redirect_uri"] == ["https://jzt.example.gov.cn/m/oauth"]
+        assert "Secure" in sent.headers["Set-Cookie"] and "HttpOnly" in sent.headers["Set-Cookie"]
+    finally:
+        app.extensions["jzt.context"].engine.dispose()
+        install(ctx)  # the production app installed its own context for jobs
