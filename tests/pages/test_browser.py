@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from bot.demo import PROVIDER, RESIDENT, SECRETARY, VOLUNTEER
 from bot.pages.dev import PHONE_COOKIE, POSITION_COOKIE
 from models.audit import AuditEntry
+from models.households.households import Member
 from models.messages import OutboundMessage
 from models.requests.requests import RequestStatus, ServiceRequest
 from models.visits.visits import Visit, VisitStatus
@@ -127,22 +128,25 @@ def test_a_secretary_reassigns_from_todo(chromium, live, ctx, chat):  # noqa: F8
 
 
 def test_a_volunteer_checks_in_with_the_phones_position(chromium, live, ctx):  # noqa: F811
-    context, page = _phone(chromium, live, VOLUNTEER, position="31.4022,116.3336")
+    with ctx.Session() as db:  # 刘德海's visit (the demo schedules it); the phone stands at his door (31.4050, 116.3301)
+        visit_id = db.scalar(select(Visit.id).join(Member, Member.id == Visit.member_id).where(Member.name == "刘德海", Visit.status == VisitStatus.DUE.value))
+    context, page = _phone(chromium, live, VOLUNTEER, position="31.4051,116.3302")
     try:
         page.goto(f"{live}/m/tasks")
-        button = page.locator("button[data-checkin]").first
+        button = page.locator(f"#task-{visit_id} button[data-checkin]")
         button.wait_for(state="visible")
         page.wait_for_function("!document.querySelector('button[data-checkin]').disabled")  # wx.config accepted the signature
         _shot(page, "volunteer-1-tasks")
         button.click()
         page.locator("#said").wait_for()
-        assert "已签到" in page.locator("#said").inner_text() and "米" in page.locator("#said").inner_text()
+        said = page.locator("#said").inner_text()
+        assert "已签到：刘德海家" in said and "约15米" in said
         _shot(page, "volunteer-2-checked-in")
     finally:
         context.close()
     with ctx.Session() as db:
-        visit = db.scalar(select(Visit).where(Visit.status == VisitStatus.CHECKED_IN.value))
-        assert visit.distance_m is not None and visit.distance_m < 500 and not visit.far
+        visit = db.get(Visit, visit_id)
+        assert visit.status == VisitStatus.CHECKED_IN.value and visit.distance_m == 15 and not visit.far
 
 
 def test_a_resident_sees_progress(chromium, live, ctx, chat):  # noqa: F811
