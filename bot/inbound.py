@@ -28,7 +28,7 @@ from models.catalogue.catalogue import load_thresholds
 from models.households.residents import bindings_of
 from models.visits.schedule import schedule_urgent_visit
 from workers import message_log
-from workers.dispatch import enqueue_dispatch
+from workers.dispatch import wake_dispatcher
 from workers.jobs import enqueue_send, enqueue_tag, schedule_dialogue_timer
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class Services:
         return enqueue_tag(self.ctx, staff_id)
 
     def enqueue_dispatch(self, request_id: int) -> bool:
-        return enqueue_dispatch(self.ctx, request_id)
+        return wake_dispatcher(self.ctx, request_id)
 
     def urgent_visit(self, turn: Turn) -> None:
         """After an emergency, a visit within 1 working day for each member this user is bound to."""

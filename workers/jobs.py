@@ -45,14 +45,43 @@ def enqueue_send(ctx: Context, outbound_id: int) -> bool:
         return False
 
 
+SEND_BATCH = 20
+"""Messages one send job delivers, one after the other (a batch's notices); more go in more jobs."""
+
+
+@rq_job
+def send_outbounds(outbound_ids: list[int]) -> str:
+    """``send_outbound`` for several messages in one job, each in its own transaction: one that
+    fails does not hold the others back; the job then fails and RQ's retry tries the rest again
+    (a message already sent is left alone)."""
+    ctx = current()
+    flush_message_log()
+    failed, statuses = None, []
+    for outbound_id in outbound_ids:
+        try:
+            with ctx.Session.begin() as db:
+                statuses.append(ctx.messenger.deliver(db, outbound_id).value)
+        except Exception as exc:  # the transport's error: retried with the job
+            failed = failed or exc
+            log.warning("outbound %s not sent (%s); the job's retry tries again", outbound_id, type(exc).__name__)
+    if failed is not None:
+        raise failed
+    return " ".join(statuses)
+
+
 def enqueue_sends(ctx: Context, outbound_ids: list[int]) -> bool:
-    """``enqueue_send`` for many messages in one round trip (a batch job's notices)."""
+    """Enqueue delivery (after commit) of many messages: one job per ``SEND_BATCH``, in one round
+    trip. False when Redis is down: the sweeper sends them later, one job each."""
     if not outbound_ids:
         return True
+    if len(outbound_ids) == 1:
+        return enqueue_send(ctx, outbound_ids[0])
     queue = ctx.queue("default")
+    batches = [outbound_ids[i : i + SEND_BATCH] for i in range(0, len(outbound_ids), SEND_BATCH)]
+    jobs = [Queue.prepare_data(send_outbounds, (ids,), job_id=f"send-{ids[0]}-{ids[-1]}", retry=SEND_RETRY, failure_ttl=7 * 86400) for ids in batches]
     try:
         with ctx.redis.pipeline() as pipe:
-            queue.enqueue_many([Queue.prepare_data(send_outbound, (i,), **_send_options(i)) for i in outbound_ids], pipeline=pipe)
+            queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
         return True
     except RedisError:

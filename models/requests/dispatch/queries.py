@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import Index, and_, exists, func, or_, select
+from sqlalchemy import Index, and_, bindparam, exists, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from models.areas import Town, Village
@@ -82,9 +82,19 @@ def lock_request(db: Session, request_id: int):
     return db.execute(_INFO.where(ServiceRequest.id == request_id).with_for_update(of=ServiceRequest.__table__)).one_or_none()
 
 
-def claim_pending(db: Session, limit: int):
-    """Up to ``limit`` requests needing dispatch that no other transaction holds, locked."""
-    query = _INFO.where(_needs_dispatch()).order_by(ServiceRequest.id).limit(limit)
+def claim_pending(db: Session, limit: int, *, own: int | None = None, exclude: Iterable[int] = ()):
+    """Up to ``limit`` requests needing dispatch that no other transaction holds, locked, oldest
+    first; ``own`` (whatever its state, so its caller learns what became of it) before them,
+    ``exclude`` left out."""
+    wanted = _needs_dispatch()
+    excluded = [i for i in exclude if i != own]
+    if excluded:
+        wanted = and_(wanted, ServiceRequest.id.not_in(excluded))
+    order = [ServiceRequest.id]
+    if own is not None:
+        wanted = or_(ServiceRequest.id == own, wanted)
+        order.insert(0, (ServiceRequest.id == own).desc())
+    query = _INFO.where(wanted).order_by(*order).limit(limit)
     return list(db.execute(query.with_for_update(of=ServiceRequest.__table__, skip_locked=True)))
 
 
@@ -139,42 +149,16 @@ def candidates_for(db: Session, request, now: dt.datetime, exclude: Iterable[int
 def candidate_pools(db: Session, requests, now: dt.datetime, top: int | None = TOP_CANDIDATES) -> dict[int, Pool]:
     """``candidates_for`` of several requests in one statement, at most ``top`` each.
 
-    The loads are aggregated once over today's and the open offers and the requests in hand,
-    not counted per candidate: the cost follows the day's work more than the number of
-    providers. The order is the policy's ``rank_key``, so the best come first.
+    The loads are counted only for the providers that can take one of these requests (their
+    item, in their village), each from an index of that provider's own live offers and held
+    requests (``CANDIDATE_INDEXES``): the cost follows the candidates' own work, not the county's
+    size. The order is the policy's ``rank_key``, so the best come first.
     """
-    since = day_start(local_today(now))
-    today = _per_provider(select(Offer.provider_id, func.count()).where(Offer.offered_at >= since, Offer.status.in_(LIVE)), "today")
-    opened = _per_provider(select(Offer.provider_id, func.count()).where(Offer.status == OfferStatus.OPEN.value), "opened")
-    held = _per_provider(select(ServiceRequest.provider_id, func.count()).where(ServiceRequest.status.in_(IN_HAND)), "held")
     wanted = {r.id: (r.village_id, r.item_code) for r in requests}
-    pairs = select(ServiceRequest.id, ServiceRequest.village_id, ServiceRequest.item_code).where(ServiceRequest.id.in_(list(wanted))).subquery("wanted")
-    assigned = func.coalesce(today.c.n, 0)
-    load = func.coalesce(opened.c.n, 0) + func.coalesce(held.c.n, 0)
-    offered_before = exists().where(Offer.request_id == pairs.c.id, Offer.provider_id == Provider.id)
-    order = (load, Provider.last_assigned_at.is_not(None), Provider.last_assigned_at, Provider.id)
-    ranked = (
-        select(
-            pairs.c.id.label("request_id"), Provider.id.label("provider_id"), Provider.daily_capacity.label("capacity"),
-            Provider.last_assigned_at.label("last"), assigned.label("assigned"), load.label("load"),
-            func.row_number().over(partition_by=pairs.c.id, order_by=order).label("position"),
-            func.count().over(partition_by=pairs.c.id).label("qualified"),
-        )
-        .select_from(pairs)
-        .join(provider_villages, provider_villages.c.village_id == pairs.c.village_id)
-        .join(provider_items, and_(provider_items.c.provider_id == provider_villages.c.provider_id, provider_items.c.item_code == pairs.c.item_code))
-        .join(Provider, and_(Provider.id == provider_villages.c.provider_id, Provider.active.is_(True)))
-        .outerjoin(today, today.c.provider_id == Provider.id)
-        .outerjoin(opened, opened.c.provider_id == Provider.id)
-        .outerjoin(held, held.c.provider_id == Provider.id)
-        .where(assigned < Provider.daily_capacity, ~offered_before)
-        .subquery("ranked")
-    )
-    query = select(ranked)
-    if top is not None:
-        query = query.where(ranked.c.position <= top)
+    params = {"ids": list(wanted), "since": day_start(local_today(now))}
+    rows = db.execute(_RANKED, params) if top is None else db.execute(_RANKED_TOP, {**params, "top": top})
     pools: dict[int, Pool] = {}
-    for row in db.execute(query.order_by(ranked.c.request_id, ranked.c.position)):
+    for row in rows:
         village, item = wanted[row.request_id]
         candidate = ProviderCandidate(
             id=row.provider_id, item_codes={item}, village_ids={village}, active=True, daily_capacity=row.capacity,
@@ -185,10 +169,72 @@ def candidate_pools(db: Session, requests, now: dt.datetime, top: int | None = T
     return pools
 
 
-def _per_provider(counts, name: str):
-    """``SELECT provider_id, count(*) … GROUP BY provider_id`` as a named subquery (provider_id, n)."""
-    provider_id = counts.selected_columns[0]
-    return counts.with_only_columns(provider_id.label("provider_id"), func.count().label("n")).group_by(provider_id).subquery(name)
+def _ranked():
+    """The statement behind ``candidate_pools`` (built once: parameters ``ids``, ``since``, ``top``).
+
+    ``qualified``: (request, provider) pairs where the provider is active, offers the request's
+    item in its village and was never offered it; ``loads``: for each of those providers, its
+    offers since the county's midnight still open or accepted, its open offers, its requests in
+    hand; then ranked per request.
+    """
+    pairs = select(ServiceRequest.id, ServiceRequest.village_id, ServiceRequest.item_code).where(
+        ServiceRequest.id.in_(bindparam("ids", expanding=True))
+    ).cte("wanted")
+    offered_before = exists().where(Offer.request_id == pairs.c.id, Offer.provider_id == Provider.id)
+    qualified = (
+        select(pairs.c.id.label("request_id"), Provider.id.label("provider_id"), Provider.daily_capacity.label("capacity"), Provider.last_assigned_at.label("last"))
+        .select_from(pairs)
+        .join(provider_villages, provider_villages.c.village_id == pairs.c.village_id)
+        .join(provider_items, and_(provider_items.c.provider_id == provider_villages.c.provider_id, provider_items.c.item_code == pairs.c.item_code))
+        .join(Provider, and_(Provider.id == provider_villages.c.provider_id, Provider.active.is_(True)))
+        .where(~offered_before)
+        .cte("qualified")
+    )
+    candidates = select(qualified.c.provider_id).distinct().subquery("candidates")
+    mine = candidates.c.provider_id
+    today = select(func.count()).where(Offer.provider_id == mine, _is(Offer.status, *LIVE), Offer.offered_at >= bindparam("since"))
+    opened = select(func.count()).where(Offer.provider_id == mine, _is(Offer.status, OfferStatus.OPEN.value))
+    held = select(func.count()).select_from(ServiceRequest).where(ServiceRequest.provider_id == mine, _is(ServiceRequest.status, *IN_HAND))
+    loads = select(
+        mine.label("provider_id"),
+        today.scalar_subquery().label("assigned"),
+        (opened.scalar_subquery() + held.scalar_subquery()).label("load"),
+    ).cte("loads")
+    order = (loads.c.load, qualified.c.last.is_not(None), qualified.c.last, qualified.c.provider_id)
+    ranked = (
+        select(
+            qualified.c.request_id, qualified.c.provider_id, qualified.c.capacity, qualified.c.last, loads.c.assigned, loads.c.load,
+            func.row_number().over(partition_by=qualified.c.request_id, order_by=order).label("position"),
+            func.count().over(partition_by=qualified.c.request_id).label("qualified"),
+        )
+        .join(loads, loads.c.provider_id == qualified.c.provider_id)
+        .where(loads.c.assigned < qualified.c.capacity)
+        .subquery("ranked")
+    )
+    every = select(ranked).order_by(ranked.c.request_id, ranked.c.position)
+    return every, every.where(ranked.c.position <= bindparam("top"))
+
+
+def _is(column, *values: str):
+    """``column IN ('a', 'b')`` with the values written into the statement, as the partial
+    indexes' predicates are: the planner can use those indexes for any plan of it."""
+    return column.in_([literal_column(f"'{value}'") for value in values])
+
+
+_RANKED, _RANKED_TOP = _ranked()
+
+#: what ``candidate_pools`` and the provider lock read, by provider, whatever the county's size
+CANDIDATE_INDEXES = (
+    Index("ix_provider_items_item_code", provider_items.c.item_code, provider_items.c.provider_id),
+    Index(
+        "ix_offers_live_by_provider", Offer.provider_id, Offer.offered_at,
+        postgresql_where=Offer.status.in_(["open", "accepted"]), sqlite_where=Offer.status.in_(["open", "accepted"]),
+    ),
+    Index(
+        "ix_requests_in_hand_by_provider", ServiceRequest.provider_id,
+        postgresql_where=ServiceRequest.status.in_(["accepted", "on_site"]), sqlite_where=ServiceRequest.status.in_(["accepted", "on_site"]),
+    ),
+)
 
 
 # -- providers ----------------------------------------------------------------------------------
