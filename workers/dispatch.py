@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 
 from redis.exceptions import RedisError
 from rq import Retry
@@ -80,20 +81,39 @@ class ProvidersBusy(Exception):
 
 @rq_job
 def dispatch_request(request_id: int, budget_seconds: float = JOB_TIMEOUT / 2) -> str:
-    """Offer every request waiting for one, ``request_id`` first; returns that request's outcome
-    (``elsewhere`` when another transaction held it). Raises ``ProvidersBusy`` (RQ retries) when
-    some request found only providers another worker was assigning."""
+    """Offer every request waiting for one, ``request_id`` first; returns that request's outcome.
+    Raises ``ProvidersBusy`` (RQ retries) when some request found only providers another worker
+    was assigning.
+
+    When another transaction holds ``request_id`` (a run that claimed it a moment before this
+    one was queued), this run claims nothing: it leaves the work to a run with no request of its
+    own (``dispatch_waiting``), so that a run named after a request always holds that request
+    (``elsewhere``)."""
     ctx = current()
     _awake(ctx)
     exclude = _held_elsewhere(ctx, request_id)
     results = _dispatch_chunk(ctx, BATCH, own=request_id, exclude=exclude)
-    own = next((r.outcome.value for r in results if r.request_id == request_id), "elsewhere")
+    if results is None:
+        _queue_waiting(ctx)
+        return "elsewhere"
+    own = next(r.outcome.value for r in results if r.request_id == request_id)
     busy = any(r.outcome is DispatchOutcome.BUSY for r in results)
     if len(results) >= BATCH:  # a backlog: the rest in further batches
         busy |= _dispatch_rest(ctx, exclude, time.monotonic() + budget_seconds)[1]
     if busy:
         raise ProvidersBusy(request_id)  # RQ's Retry tries again in a few seconds
     return own
+
+
+@rq_job
+def dispatch_waiting(budget_seconds: float = JOB_TIMEOUT / 2) -> int:
+    """Offer every request waiting for one (no request of its own); how many were offered or
+    escalated. Raises ``ProvidersBusy`` as ``dispatch_request`` does."""
+    ctx = current()
+    done, busy = _dispatch_rest(ctx, _held_elsewhere(ctx, None), time.monotonic() + budget_seconds)
+    if busy:
+        raise ProvidersBusy()
+    return done
 
 
 @rq_job
@@ -107,7 +127,7 @@ def _dispatch_rest(ctx: Context, exclude: list[int], stop_at: float, chunk: int 
     """Batches until none is full or nothing progresses: (requests offered or escalated, any busy)."""
     done, busy = 0, False
     while time.monotonic() < stop_at:
-        results = _dispatch_chunk(ctx, chunk, exclude=exclude)
+        results = _dispatch_chunk(ctx, chunk, exclude=exclude) or []
         progressed = sum(r.outcome in (DispatchOutcome.OFFERED, DispatchOutcome.ESCALATED) for r in results)
         done += progressed
         busy |= any(r.outcome is DispatchOutcome.BUSY for r in results)
@@ -116,18 +136,28 @@ def _dispatch_rest(ctx: Context, exclude: list[int], stop_at: float, chunk: int 
     return done, busy
 
 
-def _dispatch_chunk(ctx: Context, chunk: int, *, own: int | None = None, exclude: list[int] = ()) -> list[DispatchResult]:
+def _dispatch_chunk(ctx: Context, chunk: int, *, own: int | None = None, exclude: list[int] = ()) -> list[DispatchResult] | None:
     """One transaction: claim up to ``chunk`` waiting requests, offer them, record the notices;
-    then their notices out in one send job."""
-    with ctx.Session.begin() as db:
+    then their notices out in one send job. None (nothing done) when ``own`` could not be claimed."""
+    with ctx.Session() as db:
         calendar, thresholds = rules(db)
         claimed = claim_pending(db, chunk, own=own, exclude=exclude)
+        if own is not None and all(info.id != own for info in claimed):
+            return None  # closing the session rolls the claim back
         results = offer_batch(db, claimed, ctx.clock(), calendar, thresholds, ctx.cipher)
         outbound = record_notices(ctx, db, [n for r in results for n in r.notices])
+        db.commit()
     send(ctx, outbound)
     for result in results:
         _log(result)
     return results
+
+
+def _queue_waiting(ctx: Context) -> None:
+    try:
+        ctx.queue(QUEUE).enqueue(dispatch_waiting, job_id=f"waiting-{uuid.uuid4().hex[:12]}", retry=DISPATCH_RETRY, job_timeout=JOB_TIMEOUT, failure_ttl=7 * 86400)
+    except RedisError:
+        log.warning("could not queue a dispatch run; the sweeper will")
 
 
 def _awake(ctx: Context) -> None:
