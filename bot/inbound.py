@@ -29,7 +29,7 @@ from models.households.residents import bindings_of
 from models.visits.schedule import schedule_urgent_visit
 from workers import message_log
 from workers.dispatch import wake_dispatcher
-from workers.jobs import enqueue_send, enqueue_tag, schedule_dialogue_timer
+from workers.jobs import enqueue_send, enqueue_tag
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,6 @@ class Services:
 
     def handover(self, call, reason: str) -> str:
         return hand_over(call.turn, reason)
-
-    def schedule_timer(self, turn: Turn, state, remind_at, expire_at, text: str) -> None:
-        args = (turn.openid, state.token, text, state.flow, state.version, state.step, expire_at.isoformat())
-        turn.after_commit.append(lambda: schedule_dialogue_timer(self.ctx, remind_at, args))
 
 
 @dataclass(frozen=True)

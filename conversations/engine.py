@@ -24,16 +24,12 @@ from models.dialogue import StepEvent
 
 DONE = "__done__"
 RESUME_AFTER = dt.timedelta(hours=1)
-REMIND_AFTER = dt.timedelta(hours=2)
-EXPIRE_AFTER = dt.timedelta(days=7)
 
 
 class Services(Protocol):
     """What the engine needs from outside (the handlers layer provides it)."""
 
     def handover(self, call: "Call", reason: str) -> str: ...
-
-    def schedule_timer(self, turn, state: DialogueState, remind_at: dt.datetime, expire_at: dt.datetime, text: str) -> None: ...
 
 
 @dataclass

@@ -3,7 +3,8 @@
 ``StateStore.load`` reads Redis to learn that no dialogue is running (most turns), and
 otherwise the database draft, which every turn writes and which is never older than Redis.
 ``StateStore.stage`` writes the draft in the turn's transaction and returns the Redis write
-to run after commit. ``lock`` serialises one user's turns
+to run after commit: the live copy and the dialogue's idle timer (``models.dialogue.TIMERS_KEY``)
+in one round trip. ``lock`` serialises one user's turns
 across every web worker (two quick messages are handled one after the other).
 """
 
@@ -24,15 +25,14 @@ from redis.exceptions import LockError, RedisError
 from sqlalchemy.orm import Session
 
 from db.crypto import DataCipher
-from models.dialogue import live_key, load_draft, save_draft
+from models.dialogue import EPOCH_KEY, TIMERS_KEY, live_key, load_draft, save_draft
 
 log = logging.getLogger(__name__)
 
 STATE_TTL = dt.timedelta(days=14)
 #: the live copy of "no dialogue running" is this, then the state epoch it was written in
 EMPTY = b"\x00none:"
-#: the state epoch: a new one voids every "no dialogue running" marker written before it
-EPOCH_KEY = "jzt:conv:epoch"
+# the state epoch (EPOCH_KEY): a new one voids every "no dialogue running" marker written before it
 #: seconds a user's lock is held at most (a turn that dies holding it delays the next one this long)
 LOCK_TIMEOUT = 15
 
@@ -86,6 +86,9 @@ class DialogueState:
     updated_at: str = ""
     #: changes every turn, so a timer set for an older turn knows it is stale
     token: str = ""
+    #: the idle reminder for this flow (sent by ``workers.timers``), and whether it went out
+    reminder: str = ""
+    reminded: bool = False
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
@@ -101,7 +104,7 @@ class DialogueState:
         return dt.datetime.fromisoformat(self.updated_at) if self.updated_at else None
 
     def touched(self, now: dt.datetime) -> "DialogueState":
-        return dataclasses.replace(self, updated_at=now.isoformat(), token=uuid.uuid4().hex[:12])
+        return dataclasses.replace(self, updated_at=now.isoformat(), token=uuid.uuid4().hex[:12], reminded=False)
 
     @property
     def is_empty(self) -> bool:
@@ -148,15 +151,22 @@ class StateStore:
         with contextlib.suppress(RedisError):
             self.redis.set(self._key(openid), empty_marker(epoch), ex=int(self.ttl.total_seconds()))
 
-    def stage(self, db: Session, openid: str, state: DialogueState) -> Callable[[], None]:
-        """Save the draft in this transaction; return the Redis write for after commit."""
+    def stage(self, db: Session, openid: str, state: DialogueState, remind_at: dt.datetime | None = None) -> Callable[[], None]:
+        """Save the draft in this transaction; return the Redis write for after commit: the live
+        copy, and the idle timer set for ``remind_at`` (cleared when None)."""
         token = None if state.is_empty else self.cipher.encrypt(state.to_json())
-        save_draft(db, openid, token)
+        save_draft(db, openid, token, state.idle_since)
 
         def publish() -> None:
             try:
                 value = empty_marker(self._read_live(openid)[1]) if token is None else token
-                self.redis.set(self._key(openid), value, ex=int(self.ttl.total_seconds()))
+                with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.set(self._key(openid), value, ex=int(self.ttl.total_seconds()))
+                    if remind_at is not None:
+                        pipe.zadd(TIMERS_KEY, {openid: remind_at.timestamp()})
+                    else:
+                        pipe.zrem(TIMERS_KEY, openid)
+                    pipe.execute()
             except RedisError:
                 note_unreachable()
                 log.warning("state: Redis unavailable; the database draft is the copy")

@@ -1,13 +1,13 @@
 """Routes into the dialogue engine: a running flow, a pending intent, a start word, free text.
 
 Each loads the user's state, lets the engine work on it, and stages the new state
-(draft in this transaction, Redis after commit), the step events and the idle timers.
+(draft in this transaction, Redis after commit, with the idle timer) and the step events.
 """
 
 from __future__ import annotations
 
 from conversations import intents, menu, texts
-from conversations.engine import EXPIRE_AFTER, REMIND_AFTER, Call
+from conversations.engine import Call
 from conversations.flows import ENGINE, FLOWS, START_WORDS
 from conversations.inputs import InputKind
 from conversations.parsers import Ok, YesNo
@@ -15,7 +15,7 @@ from conversations.state import DialogueState
 from handlers.handover import hand_over
 from handlers.residents import progress
 from handlers.turn import Answer, Turn
-from models.dialogue import record_events
+from models.dialogue import REMIND_AFTER, record_events
 
 _YES_NO = YesNo()
 
@@ -34,16 +34,17 @@ def _load(turn: Turn) -> Call:
 
 
 def _save(call: Call, reply: str) -> Answer:
+    """Stage the new state (with its idle reminder while a flow runs) and the step events."""
     turn = call.turn
     state = call.state.touched(turn.now) if not call.state.is_empty else DialogueState()
+    remind_at = None
+    if state.flow:
+        state.reminder = texts.IDLE_REMINDER.format(title=FLOWS.latest(state.flow).title)
+        remind_at = turn.now + REMIND_AFTER
     turn.state = state
-    turn.after_commit.append(turn.services.state_store.stage(turn.db, turn.openid, state))
+    turn.after_commit.append(turn.services.state_store.stage(turn.db, turn.openid, state, remind_at))
     if call.events:
         record_events(turn.db, call.events, turn.now)
-    if state.flow:
-        title = FLOWS.latest(state.flow).title
-        text = texts.IDLE_REMINDER.format(title=title)
-        turn.services.schedule_timer(turn, state, turn.now + REMIND_AFTER, turn.now + EXPIRE_AFTER, text)
     return Answer.say(reply)
 
 

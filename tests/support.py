@@ -12,6 +12,7 @@ from bot.simclient import Delivery, WeChatServer, acted
 from models.messages import outbound_for
 from core import context as worker_context
 from core.guarded import Job, Worker
+from workers.timers import sweep_timers
 
 
 class TestJob(Job):
@@ -30,8 +31,9 @@ def drain(ctx) -> None:
 
 
 def fire_due_timers(ctx, now: dt.datetime) -> int:
-    """Move scheduled jobs due at ``now`` (fake time) to their queues, as RQ's scheduler would."""
-    moved = 0
+    """Move scheduled jobs due at ``now`` (fake time) to their queues, as RQ's scheduler would,
+    and run the idle dialogues' sweep as ``rq cron`` would (it reads the context's clock)."""
+    moved = sweep_timers()
     for queue in ctx.queues.values():
         registry = ScheduledJobRegistry(queue=queue)
         for job_id in registry.get_jobs_to_schedule(int(now.timestamp())):

@@ -8,10 +8,8 @@ import logging
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
-from models.dialogue import StepEvent, draft_token, live_key, record_events, save_draft
 from models.messages import pending_outbound_ids
 from core import menus
-from models.notices import Facts, NoticeKind
 from models.staff.staff import Role, Staff
 from core.context import Context, current
 from core.guarded import rq_job
@@ -108,40 +106,6 @@ def enqueue_tag(ctx: Context, staff_id: int) -> bool:
     except RedisError:
         log.warning("could not enqueue tagging staff %s", staff_id)
         return False
-
-
-def schedule_dialogue_timer(ctx: Context, at: dt.datetime, args: tuple) -> None:
-    """The user's idle timer: a newer turn's timer replaces the older one (same job id)."""
-    try:
-        ctx.queue("low").enqueue_at(at, dialogue_idle, *args, job_id=f"timer-idle-{args[0]}")
-    except RedisError:
-        log.warning("could not schedule an idle timer")
-
-
-@rq_job
-def dialogue_idle(openid: str, token: str, text: str, flow: str, version: int, step: str, expire_at: str) -> str:
-    """Remind a user who stopped mid-flow, then set the draft's expiry; stale timers do nothing."""
-    ctx = current()
-    with ctx.Session.begin() as db:
-        if draft_token(db, ctx.cipher, openid) != token:
-            return "stale"
-        row = ctx.messenger.queue_text(db, openid, text, kind=NoticeKind.REMINDER.value, facts=Facts(item="您有一项没填完，回复继续", at=ctx.clock()))
-    enqueue_send(ctx, row.id)
-    ctx.queue("low").enqueue_at(dt.datetime.fromisoformat(expire_at), dialogue_expire, openid, token, flow, version, step, job_id=f"timer-expire-{openid}")
-    return "reminded"
-
-
-@rq_job
-def dialogue_expire(openid: str, token: str, flow: str, version: int, step: str) -> str:
-    """Drop a draft nobody came back to, counting it as abandoned at its step."""
-    ctx = current()
-    with ctx.Session.begin() as db:
-        if draft_token(db, ctx.cipher, openid) != token:
-            return "stale"
-        save_draft(db, openid, None)
-        record_events(db, [(flow, version, step, StepEvent.ABANDONED)], ctx.clock())
-    ctx.redis.delete(live_key(openid))
-    return "expired"
 
 
 @rq_job

@@ -5,6 +5,7 @@ the embedded dev worker runs it from its loop (``Schedule``).
 |---|---|---|
 | ``flush_message_log``: the batched log of read-only turns into the database | every 5 seconds | default |
 | ``sweep``: outbound messages and requests never queued, abandoned jobs | every minute | default |
+| ``sweep_timers``: idle dialogues reminded (2 hours) and dropped (7 days) | every minute | default |
 | ``expire_offers_job``: offers past their deadline pass on | every 5 minutes | default |
 | ``run_clocks``: deadline warnings and escalations | every 15 minutes | low |
 | ``visit_day``: due visits, reminders, secretaries' digests (working days) | daily, 07:30 | low |
@@ -29,6 +30,7 @@ from workers.exports import expire_export_files
 from workers.message_log import flush_message_log
 from workers.reassess import apply_due_changes
 from workers.roster_import import expire_roster_files
+from workers.timers import sweep_timers
 from workers.visits import visit_day
 
 
@@ -66,6 +68,7 @@ class Periodic:
 PERIODIC = (
     Periodic(flush_message_log, "default", every=5, timeout=120),
     Periodic(sweep, "default", every=60, timeout=120),
+    Periodic(sweep_timers, "default", every=60, timeout=120),
     Periodic(expire_offers_job, "default", every=300, timeout=120),
     Periodic(run_clocks, "low", every=900, timeout=300),
     Periodic(visit_day, "low", daily_at=dt.time(7, 30), timeout=1800),
