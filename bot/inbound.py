@@ -20,6 +20,7 @@ from handlers.router import route
 from handlers.turn import Answer, Turn
 from models.messages import Channel, OutboundStatus, insert_logged, record_inbound, record_outbound
 from core.context import Context
+from db.base import retry_on_disconnect
 from conversations.state import StateStore
 from handlers.handover import hand_over
 from models.calendar import load_work_calendar
@@ -132,16 +133,35 @@ def handle(
     msg_type = window_type(msg_type, user_input)
     if held is not None:
         services = Services(ctx, live=(openid, held.live_state, held.epoch))
-        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
+        return _handle_once_more_if_disconnected(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
     services = Services(ctx)
     with services.state_store.lock(openid):
-        return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
+        return _handle_once_more_if_disconnected(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
+
+
+def _handle_once_more_if_disconnected(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held) -> Handled:
+    """The turn, run again once if the database connection it got was dead (PostgreSQL
+    restarted since it was pooled): nothing of the first attempt was committed, or, if its
+    COMMIT was cut off after all, the second attempt finds the inbound row (``Duplicate``); the
+    live state is then dropped, so that the next turn reads the draft the first one wrote."""
+    user_input = _heard(services, user_input)
+    attempts = []
+
+    def attempt() -> Handled:
+        attempts.append(1)
+        try:
+            return _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held)
+        except Duplicate:
+            if len(attempts) > 1:
+                services.state_store.forget(openid)
+            raise
+
+    return retry_on_disconnect(attempt, f"turn for {msg_type}")
 
 
 def _handle_locked(ctx, services, started, openid, delivery_key, msg_type, user_input, body, redis_ok, held) -> Handled:
     now = ctx.clock()
     body_enc = ctx.cipher.encrypt(body)
-    user_input = _heard(services, user_input)
     turn = Turn(openid=openid, input=user_input, now=now, sessions=ctx.Session, services=services)
     try:
         answer = split_long(route(turn), ctx.settings.max_reply_chars)

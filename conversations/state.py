@@ -170,11 +170,12 @@ class StateStore:
             except RedisError:
                 note_unreachable()
                 log.warning("state: Redis unavailable; the database draft is the copy")
-                self._forget_quietly(openid)
+                self.forget(openid)
 
         return publish
 
-    def _forget_quietly(self, openid: str) -> None:
+    def forget(self, openid: str) -> None:
+        """Drop the live copy (the next turn reads the draft), if Redis lets us."""
         with contextlib.suppress(RedisError):
             self.redis.delete(self._key(openid))
 

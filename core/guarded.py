@@ -22,6 +22,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from rq.utils import import_attribute
 
+from db.base import retry_on_disconnect
+
 SERIALIZER = JSONSerializer
 """Job data, meta and results as JSON (jobs take plain ids, and return strings and numbers)."""
 
@@ -56,6 +58,11 @@ class Job(rq.job.Job):
         if not getattr(found, MARK, False) or f"{found.__module__}.{found.__qualname__}" != name:
             raise NotAJob(repr(name))
         return found
+
+    def _execute(self):
+        """The job, run once more at once if its database connection was dead (PostgreSQL
+        restarted since it was pooled; there is no liveness ping): every job is idempotent."""
+        return retry_on_disconnect(super()._execute, f"job {self.func_name}")
 
     # RQ imports callbacks by the name stored in the job's hash; this deployment uses none
     success_callback = property(lambda self: None)

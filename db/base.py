@@ -3,17 +3,29 @@
 One engine and one ``sessionmaker`` per process, made by ``make_engine`` and
 ``make_sessionmaker``; callers own their transaction (``with Session.begin():``).
 SQLite is the embedded default, PostgreSQL is production.
+
+No liveness ping on checkout (``pool_pre_ping`` costs a round trip per transaction): a pooled
+PostgreSQL connection whose server has closed it (a restart, a terminated backend) is noticed
+from its socket, without a round trip, and replaced; one that dies in use fails its statement,
+and the work is run once more on a new connection (``retry_on_disconnect``: the turn, each job).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import select
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Callable, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,11 +66,48 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _closed_by_server)
+    return engine
+
+
+def _closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled connection its server has closed (or is closing: a termination notice):
+    an idle connection has nothing to read unless the server went away. One ``poll`` with no
+    wait, no round trip; the pool then connects afresh."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    try:
+        fd = pgconn.socket
+    except Exception:  # psycopg raises when the connection is already closed
+        raise DisconnectionError("connection closed") from None
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The database connection was lost under this statement (SQLAlchemy has invalidated it,
+    and the pool every connection opened before it)."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def retry_on_disconnect(action: Callable[[], T], what: str) -> T:
+    """``action()``, and once more if its database connection turned out to be dead (the server
+    restarted since it was pooled): the second attempt gets a new connection. The action must
+    be safe to repeat once its transaction was rolled back (a turn, an idempotent job)."""
+    try:
+        return action()
+    except DBAPIError as exc:
+        if not is_disconnect(exc):
+            raise
+        log.warning("%s: the database connection was gone; trying once more on a new one", what)
+    return action()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
